@@ -1,0 +1,55 @@
+# d2lite: `make book` builds the web book, `make test` runs every test.
+# Both create .venv with the pinned requirements first.
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3.10 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+
+# Data: a local copy beside the repository (as in CI) wins; otherwise d2lite
+# looks in ~/.cache/d2lite and downloads there.
+SHARED_DATA := $(abspath ../shared/data)
+ifneq ($(wildcard $(SHARED_DATA)),)
+export D2LITE_DATA_DIR ?= $(SHARED_DATA)
+endif
+# MXNet reads this once, when it loads; its default leaves half of a small CPU idle.
+export OMP_NUM_THREADS ?= $(shell nproc 2>/dev/null || echo 1)
+export MPLBACKEND ?= Agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: all venv test unit notebooks book lab clean
+
+all: test
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; \
+	  sys.exit(0 if (3, 10) <= v <= (3, 11) else \
+	  f"d2lite needs Python 3.10 or 3.11 (MXNet 1.9.1 needs NumPy 1.23), not {v[0]}.{v[1]}: run make PYTHON=/path/to/python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+# Unit tests and every notebook under book/ (nbval finds them), in one run.
+test: venv
+	$(BIN)/python -m pytest tests book --nbval-lax --nbval-current-env --nbval-cell-timeout=900
+
+unit: venv
+	$(BIN)/python -m pytest tests
+
+notebooks: venv
+	$(BIN)/python -m pytest book --nbval-lax --nbval-current-env --nbval-cell-timeout=900
+
+# Executes every notebook and writes _build/html; any Sphinx warning fails the build.
+book: venv
+	$(BIN)/jupyter-book build . --warningiserror --keep-going
+	@echo "Open _build/html/index.html"
+
+lab: venv
+	$(BIN)/jupyter lab book
+
+clean:
+	rm -rf _build .pytest_cache

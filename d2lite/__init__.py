@@ -1,0 +1,31 @@
+"""d2lite: the code the d2lite book builds once and reuses.
+
+Import it before MXNet: it sets ``OMP_NUM_THREADS`` to the number of CPU cores
+when you have not set it yourself, because MXNet reads that variable only once,
+when it loads, and its default leaves half of a small CPU idle.
+"""
+import os as _os
+
+_os.environ.setdefault("OMP_NUM_THREADS", str(_os.cpu_count() or 1))
+
+from mxnet import npx as _npx  # noqa: E402
+
+_npx.set_np()
+
+from .device import cpu, num_gpus, try_all_gpus, try_gpu  # noqa: E402
+from .utils import Accumulator, Timer, set_seed  # noqa: E402
+from .plot import Animator, plot, set_figsize, show_images  # noqa: E402
+from .data import (  # noqa: E402
+    DATA_HUB, DataError, cache_dir, data_dir, fetch, get_fashion_mnist_labels,
+    load_data_fashion_mnist, load_data_mnist, read_idx, read_mnist,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "cpu", "num_gpus", "try_gpu", "try_all_gpus",
+    "Accumulator", "Timer", "set_seed",
+    "Animator", "plot", "set_figsize", "show_images",
+    "DATA_HUB", "DataError", "cache_dir", "data_dir", "fetch", "read_idx", "read_mnist",
+    "load_data_mnist", "load_data_fashion_mnist", "get_fashion_mnist_labels",
+]

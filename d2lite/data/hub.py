@@ -1,0 +1,167 @@
+"""Find a data file locally, or download it once, verified by its SHA-256.
+
+Lookup order for a registered file ``name`` (e.g. ``"mnist/t10k-labels-idx1-ubyte.gz"``):
+
+1. ``$D2LITE_DATA_DIR/name``, when that variable is set;
+2. the user cache, ``$XDG_CACHE_HOME/d2lite/name`` (default ``~/.cache/d2lite``);
+3. download into the user cache from the file's URLs, with a progress bar.
+   The bytes go to a temporary file that is renamed only once its checksum
+   matches, so an interrupted or wrong download never leaves a file behind.
+
+Every file found or downloaded is checked against the registry's SHA-256.
+"""
+import collections
+import hashlib
+import os
+import sys
+import tempfile
+import urllib.request
+from pathlib import Path
+
+
+class DataError(Exception):
+    """A data file is missing and cannot be downloaded, or is corrupt."""
+
+
+DataFile = collections.namedtuple("DataFile", ["urls", "sha256"])
+
+def _idx_files(folder, base_urls, digests):
+    """Registry entries for one IDX data set: file -> (URLs, SHA-256)."""
+    return {f"{folder}/{file}": DataFile(tuple(url + file for url in base_urls), sha256)
+            for file, sha256 in digests.items()}
+
+
+#: Every file the book reads: name -> DataFile(URLs to try in order, SHA-256).
+DATA_HUB = {
+    **_idx_files("mnist", ("https://ossci-datasets.s3.amazonaws.com/mnist/",
+                           "http://yann.lecun.com/exdb/mnist/"), {
+        "train-images-idx3-ubyte.gz":
+            "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+        "train-labels-idx1-ubyte.gz":
+            "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+        "t10k-images-idx3-ubyte.gz":
+            "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+        "t10k-labels-idx1-ubyte.gz":
+            "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+    }),
+    **_idx_files("fashion-mnist", ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",), {
+        "train-images-idx3-ubyte.gz":
+            "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+        "train-labels-idx1-ubyte.gz":
+            "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+        "t10k-images-idx3-ubyte.gz":
+            "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+        "t10k-labels-idx1-ubyte.gz":
+            "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
+    }),
+}
+
+
+def cache_dir():
+    """The user cache folder where downloads go (``~/.cache/d2lite`` by default)."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "d2lite"
+
+
+def data_dir():
+    """The folder a reader's own copy of the data is read from first.
+
+    ``$D2LITE_DATA_DIR`` when set, otherwise the user cache.
+    """
+    env = os.environ.get("D2LITE_DATA_DIR")
+    return Path(env) if env else cache_dir()
+
+
+def sha256sum(path, chunk_size=1 << 20):
+    """Return the hex SHA-256 digest of a file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(chunk_size), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+_verified = {}  # (path, size, mtime) -> True, so a file is hashed once per process
+
+
+def _check(path, sha256):
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key in _verified:
+        return path
+    actual = sha256sum(path)
+    if actual != sha256:
+        raise DataError(
+            f"{path} is corrupt or not the expected file: its SHA-256 is {actual}, "
+            f"expected {sha256}. Delete it (or replace it with a good copy) and try again.")
+    _verified[key] = True
+    return path
+
+
+def fetch(name, quiet=False):
+    """Return the local path of the registered data file ``name``.
+
+    Looks in ``$D2LITE_DATA_DIR``, then the user cache, then downloads into
+    the cache. Raises :class:`DataError` when the file is corrupt, or missing
+    and cannot be downloaded (offline): the message names the file, its URL
+    and the folder to put it in.
+    """
+    if name not in DATA_HUB:
+        raise KeyError(f"{name!r} is not a registered data file; known files: "
+                       + ", ".join(sorted(DATA_HUB)))
+    entry = DATA_HUB[name]
+    folders = [cache_dir()]
+    if os.environ.get("D2LITE_DATA_DIR"):
+        folders.insert(0, Path(os.environ["D2LITE_DATA_DIR"]))
+    for folder in folders:
+        path = folder / name
+        if path.exists():
+            return _check(path, entry.sha256)
+    return _download(name, entry, cache_dir() / name, quiet=quiet)
+
+
+def _download(name, entry, target, quiet=False):
+    target.parent.mkdir(parents=True, exist_ok=True)
+    errors = []
+    for url in entry.urls:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name + ".", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                digest = _copy_url(url, out, name, quiet)
+            if digest != entry.sha256:
+                errors.append(f"{url}: checksum mismatch (got SHA-256 {digest}, "
+                              f"expected {entry.sha256})")
+                continue
+            os.replace(tmp, target)
+            return target
+        except OSError as e:  # URLError, HTTPError, timeouts are all OSErrors
+            errors.append(f"{url}: {e}")
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+    raise DataError(
+        f"Cannot find or download the data file {name!r}.\n"
+        + "".join(f"  tried {err}\n" for err in errors)
+        + f"Download it yourself from {entry.urls[0]} and put it at {data_dir() / name} "
+        f"(set D2LITE_DATA_DIR to use another folder).")
+
+
+def _copy_url(url, out, name, quiet, chunk_size=1 << 16):
+    """Stream ``url`` into the open file ``out``; return the SHA-256 of the bytes."""
+    digest = hashlib.sha256()
+    with urllib.request.urlopen(url, timeout=30) as response:
+        total = int(response.headers.get("Content-Length") or 0)
+        done, shown = 0, -1
+        for chunk in iter(lambda: response.read(chunk_size), b""):
+            out.write(chunk)
+            digest.update(chunk)
+            done += len(chunk)
+            percent = 100 * done // total if total else -1
+            if not quiet and percent != shown:
+                shown = percent
+                size = f"{done / 1e6:.1f}/{total / 1e6:.1f} MB ({percent}%)" if total \
+                    else f"{done / 1e6:.1f} MB"
+                print(f"\rDownloading {name}: {size}", end="", file=sys.stderr, flush=True)
+    if not quiet:
+        print(file=sys.stderr)
+    return digest.hexdigest()

@@ -1,0 +1,102 @@
+"""MNIST and Fashion-MNIST: parse the original IDX files, serve Gluon DataLoaders."""
+import gzip
+import struct
+from pathlib import Path
+
+import numpy as onp
+from mxnet import gluon, np, npx
+
+from .hub import DataError, fetch
+
+FASHION_MNIST_LABELS = ("t-shirt", "trouser", "pullover", "dress", "coat",
+                        "sandal", "shirt", "sneaker", "bag", "ankle boot")
+
+_IDX_DTYPES = {0x08: onp.uint8}  # the type code MNIST uses; the format defines others
+
+
+def read_idx(path):
+    """Read an IDX file (gzip-compressed or not) into a NumPy array.
+
+    The format: two zero bytes, a type code (``0x08`` = unsigned byte), the
+    number of dimensions, each dimension as a big-endian int32, then the data.
+    Raises :class:`DataError` for a truncated or malformed file.
+    """
+    path = Path(path)
+    try:
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rb") as f:
+            raw = f.read()
+    except (OSError, EOFError) as e:  # BadGzipFile is an OSError
+        raise DataError(f"{path} is not a readable IDX file ({e}); is it truncated?") from e
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
+        raise DataError(f"{path} is not an IDX file: bad magic number {raw[:4].hex()!r}")
+    type_code, ndim = raw[2], raw[3]
+    if type_code not in _IDX_DTYPES:
+        raise DataError(f"{path}: unsupported IDX type code 0x{type_code:02x}")
+    header = 4 + 4 * ndim
+    if ndim == 0 or len(raw) < header:
+        raise DataError(f"{path} is malformed: header too short for {ndim} dimensions")
+    dims = struct.unpack(f">{ndim}I", raw[4:header])
+    expected = header + int(onp.prod(dims))
+    if len(raw) != expected:
+        raise DataError(f"{path} is truncated or malformed: dimensions {dims} need "
+                        f"{expected} bytes, the file has {len(raw)}")
+    return onp.frombuffer(raw, dtype=_IDX_DTYPES[type_code], offset=header).reshape(dims)
+
+
+def read_mnist(dataset="mnist", train=True):
+    """Return ``(images, labels)`` as NumPy arrays: uint8 (n, 28, 28) and int32 (n,).
+
+    ``dataset`` is ``"mnist"`` or ``"fashion-mnist"``.
+    """
+    if dataset not in ("mnist", "fashion-mnist"):
+        raise ValueError(f"dataset must be 'mnist' or 'fashion-mnist', got {dataset!r}")
+    split = "train" if train else "t10k"
+    images = read_idx(fetch(f"{dataset}/{split}-images-idx3-ubyte.gz"))
+    labels = read_idx(fetch(f"{dataset}/{split}-labels-idx1-ubyte.gz"))
+    if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+        raise DataError(f"{dataset} {split}: images {images.shape} do not match labels "
+                        f"{labels.shape}")
+    return images, labels.astype(onp.int32)
+
+
+def get_fashion_mnist_labels(labels):
+    """Turn Fashion-MNIST class indices into their text labels."""
+    return [FASHION_MNIST_LABELS[int(i)] for i in labels]
+
+
+def _load_data(dataset, batch_size, resize):
+    def as_dataset(train):
+        images, labels = read_mnist(dataset, train)
+        # Scale pixels to [0, 1] once, channels first: (n, 1, 28, 28) float32.
+        return gluon.data.ArrayDataset((images[:, None] / 255).astype(onp.float32), labels)
+
+    def batchify(samples):
+        X = np.array(onp.stack([s[0] for s in samples]))
+        y = np.array(onp.array([s[1] for s in samples]))
+        if resize:  # bilinear resize a whole batch at once: (n, 1, h, w)
+            X = npx.image.resize(X.transpose(0, 2, 3, 1), size=resize).transpose(0, 3, 1, 2)
+        return X, y
+
+    if isinstance(resize, int):
+        resize = (resize, resize)
+    return (gluon.data.DataLoader(as_dataset(True), batch_size, shuffle=True,
+                                  batchify_fn=batchify, last_batch="keep"),
+            gluon.data.DataLoader(as_dataset(False), batch_size, shuffle=False,
+                                  batchify_fn=batchify, last_batch="keep"))
+
+
+def load_data_mnist(batch_size, resize=None):
+    """Return ``(train_iter, test_iter)``: DataLoaders over MNIST.
+
+    Each batch is ``(X, y)``: float32 images ``(batch, 1, 28, 28)`` scaled to
+    [0, 1] (or ``resize`` pixels square, or ``(height, width)``) and int32
+    labels. The training set (60,000 images) is shuffled every epoch; the
+    test set (10,000) is not.
+    """
+    return _load_data("mnist", batch_size, resize)
+
+
+def load_data_fashion_mnist(batch_size, resize=None):
+    """Like :func:`load_data_mnist`, for Fashion-MNIST (see ``FASHION_MNIST_LABELS``)."""
+    return _load_data("fashion-mnist", batch_size, resize)

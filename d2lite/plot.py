@@ -1,0 +1,154 @@
+"""Plotting helpers: quick line plots, live training curves and image grids."""
+import matplotlib.pyplot as plt
+import numpy as onp
+
+
+def set_figsize(figsize=(3.5, 2.5)):
+    """Set the default matplotlib figure size, in inches."""
+    plt.rcParams["figure.figsize"] = figsize
+
+
+def _as_numpy(x):
+    """Turn an MXNet array (on any device), a list or a scalar into NumPy."""
+    return x.asnumpy() if hasattr(x, "asnumpy") else onp.asarray(x)
+
+
+def set_axes(axes, xlabel=None, ylabel=None, xlim=None, ylim=None,
+             xscale="linear", yscale="linear", legend=None):
+    """Label, scale and limit a matplotlib ``Axes`` in one call."""
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
+    axes.set_xscale(xscale)
+    axes.set_yscale(yscale)
+    axes.set_xlim(xlim)
+    axes.set_ylim(ylim)
+    if legend:
+        axes.legend(legend)
+    axes.grid(True)
+
+
+def plot(X, Y=None, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
+         xscale="linear", yscale="linear", fmts=("-", "m--", "g-.", "r:"),
+         figsize=None, axes=None):
+    """Plot one or several curves.
+
+    ``X`` and ``Y`` may be arrays or lists of arrays (one per curve). With only
+    ``X``, it is plotted against its index. Returns the ``Axes``.
+    """
+    def has_one_axis(v):
+        return (hasattr(v, "ndim") and v.ndim == 1
+                or isinstance(v, (list, tuple)) and not hasattr(v[0], "__len__"))
+
+    if has_one_axis(X):
+        X = [X]
+    if Y is None:
+        X, Y = [[]] * len(X), X
+    elif has_one_axis(Y):
+        Y = [Y]
+    if len(X) != len(Y):
+        X = X * len(Y)
+    if axes is None:
+        _, axes = plt.subplots(figsize=figsize)
+    for x, y, fmt in zip(X, Y, fmts * len(Y)):
+        x, y = _as_numpy(x), _as_numpy(y)
+        if len(x):
+            axes.plot(x, y, fmt)
+        else:
+            axes.plot(y, fmt)
+    set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
+    return axes
+
+
+def _ipython_display():
+    """Return IPython's ``display`` when running inside a kernel, else None."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        return None
+    return display if get_ipython() is not None else None
+
+
+class Animator:
+    """Draw curves that grow while a model trains.
+
+    In Jupyter the figure updates in place after every :meth:`add`. When the
+    notebook is executed headless (the book build, nbval) the stored output is
+    the same single figure in its final state, not one figure per update.
+
+    Examples
+    --------
+    >>> animator = Animator(xlabel="epoch", legend=["train loss", "test acc"])
+    >>> for epoch in range(1, 4):
+    ...     animator.add(epoch, (1 / epoch, 0.5 + 0.1 * epoch))
+    """
+
+    def __init__(self, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
+                 xscale="linear", yscale="linear",
+                 fmts=("-", "m--", "g-.", "r:"), figsize=(3.5, 2.5)):
+        self.fig, self.axes = plt.subplots(figsize=figsize)
+        # We show the figure ourselves; closing it stops Jupyter's inline
+        # backend from printing a second copy when the cell ends.
+        plt.close(self.fig)
+        self.config = dict(xlabel=xlabel, ylabel=ylabel, xlim=xlim, ylim=ylim,
+                           xscale=xscale, yscale=yscale, legend=legend)
+        self.fmts = fmts
+        self.X, self.Y = None, None
+        self._handle = None
+
+    def add(self, x, y):
+        """Append one point to each curve: ``y`` is a number or one per curve."""
+        if not hasattr(y, "__len__"):
+            y = [y]
+        n = len(y)
+        if not hasattr(x, "__len__"):
+            x = [x] * n
+        if self.X is None:
+            self.X = [[] for _ in range(n)]
+            self.Y = [[] for _ in range(n)]
+        if len(y) != len(self.Y):
+            raise ValueError(f"this Animator draws {len(self.Y)} curves, got {len(y)} values")
+        for i, (a, b) in enumerate(zip(x, y)):
+            if a is not None and b is not None:
+                self.X[i].append(float(a))
+                self.Y[i].append(float(b))
+        self.axes.cla()
+        for xs, ys, fmt in zip(self.X, self.Y, self.fmts * n):
+            self.axes.plot(xs, ys, fmt)
+        set_axes(self.axes, **self.config)
+        self._show()
+
+    def _show(self):
+        display = _ipython_display()
+        if display is None:
+            return
+        if self._handle is None:
+            self._handle = display(self.fig, display_id=True)
+        else:
+            self._handle.update(self.fig)
+
+
+def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5, cmap="gray"):
+    """Show a grid of images (2-D, or channels first/last) with optional titles.
+
+    Returns the array of ``Axes``.
+    """
+    imgs = list(imgs)
+    if len(imgs) > num_rows * num_cols:
+        raise ValueError(f"{len(imgs)} images do not fit a {num_rows}x{num_cols} grid")
+    figsize = (num_cols * scale, num_rows * scale)
+    _, axes = plt.subplots(num_rows, num_cols, figsize=figsize, squeeze=False)
+    axes = axes.flatten()
+    for i, ax in enumerate(axes):
+        ax.axis("off")
+        if i >= len(imgs):
+            continue
+        img = _as_numpy(imgs[i])
+        if img.ndim == 3 and img.shape[0] in (1, 3):   # channels first
+            img = img.transpose(1, 2, 0)
+        if img.ndim == 3 and img.shape[2] == 1:
+            img = img[:, :, 0]
+        ax.imshow(img, cmap=cmap)
+        if titles is not None and i < len(titles):
+            ax.set_title(str(titles[i]))
+    return axes

@@ -1,0 +1,82 @@
+"""Small helpers every chapter uses: seeding, timing and running sums."""
+import random
+import time
+
+import mxnet as mx
+import numpy as onp
+
+
+def set_seed(seed):
+    """Seed Python's ``random``, NumPy and MXNet (all devices) so runs repeat."""
+    random.seed(seed)
+    onp.random.seed(seed)
+    mx.random.seed(seed)
+
+
+class Timer:
+    """Record the duration of several runs.
+
+    Examples
+    --------
+    >>> timer = Timer()          # starts at once
+    >>> elapsed = timer.stop()   # seconds since start, also stored in timer.times
+    """
+
+    def __init__(self):
+        self.times = []
+        self.start()
+
+    def start(self):
+        """Start (or restart) the clock."""
+        self.tik = time.perf_counter()
+
+    def stop(self):
+        """Stop the clock, store the time and return it, in seconds."""
+        self.times.append(time.perf_counter() - self.tik)
+        return self.times[-1]
+
+    def avg(self):
+        """Average of the recorded times."""
+        return sum(self.times) / len(self.times)
+
+    def sum(self):
+        """Total of the recorded times."""
+        return sum(self.times)
+
+    def cumsum(self):
+        """Running totals of the recorded times."""
+        return onp.cumsum(self.times).tolist()
+
+
+class Accumulator:
+    """Keep ``n`` running sums, e.g. (total loss, correct predictions, examples).
+
+    Examples
+    --------
+    >>> metric = Accumulator(2)
+    >>> metric.add(3.0, 10)
+    >>> metric.add(1.0, 10)
+    >>> metric[0] / metric[1]
+    0.2
+    """
+
+    def __init__(self, n):
+        if n < 1:
+            raise ValueError(f"an Accumulator needs at least one sum, got n={n}")
+        self.data = [0.0] * n
+
+    def add(self, *args):
+        """Add one value to each sum, in order."""
+        if len(args) != len(self.data):
+            raise ValueError(f"expected {len(self.data)} values, got {len(args)}")
+        self.data = [a + float(b) for a, b in zip(self.data, args)]
+
+    def reset(self):
+        """Set every sum back to zero."""
+        self.data = [0.0] * len(self.data)
+
+    def __getitem__(self, idx):
+        return self.data[idx]
+
+    def __len__(self):
+        return len(self.data)

@@ -1,0 +1,64 @@
+import mxnet as mx
+import pytest
+from mxnet import np
+
+import d2lite
+import d2lite.device as device
+
+
+@pytest.fixture
+def gpus(monkeypatch):
+    """Pretend the machine has ``n`` GPUs: ``gpus(n)``."""
+    def set_count(n):
+        monkeypatch.setattr(device, "num_gpus", lambda: n)
+    return set_count
+
+
+def test_try_gpu_on_this_machine():
+    ctx = d2lite.try_gpu()
+    assert isinstance(ctx, mx.Context)
+    assert ctx == (mx.gpu(0) if d2lite.num_gpus() else mx.cpu())
+    assert ctx in d2lite.try_all_gpus()
+
+
+def test_without_gpus_everything_is_cpu(gpus):
+    gpus(0)
+    assert d2lite.try_gpu() == mx.cpu()
+    assert d2lite.try_gpu(3) == mx.cpu()
+    assert d2lite.try_all_gpus() == [mx.cpu()]
+
+
+def test_large_index_falls_back_to_cpu():
+    assert d2lite.try_gpu(1000) == mx.cpu()
+
+
+def test_negative_index_is_an_error():
+    with pytest.raises(ValueError, match="-1"):
+        d2lite.try_gpu(-1)
+
+
+def test_gpu_path_picks_the_gpu(gpus):
+    gpus(2)
+    assert d2lite.try_gpu() == mx.gpu(0)
+    assert d2lite.try_gpu(1) == mx.gpu(1)
+    assert d2lite.try_gpu(2) == mx.cpu()
+    assert d2lite.try_all_gpus() == [mx.gpu(0), mx.gpu(1)]
+
+
+def test_num_gpus_is_zero_when_the_driver_is_missing(monkeypatch):
+    def broken():
+        raise mx.base.MXNetError("CUDA: no driver")
+    monkeypatch.setattr(mx.context, "num_gpus", broken)
+    assert device.num_gpus() == 0
+
+
+def test_cpu():
+    assert d2lite.cpu() == mx.cpu()
+
+
+def test_array_lives_and_computes_on_try_gpu():
+    ctx = d2lite.try_gpu()
+    x = np.ones((2, 3), ctx=ctx)
+    y = (x * 2).sum()
+    assert x.ctx == ctx and y.ctx == ctx
+    assert float(y) == 12.0
