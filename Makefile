@@ -14,7 +14,6 @@ export D2LITE_DATA_DIR ?= $(SHARED_DATA)
 endif
 # MXNet reads this once, when it loads; its default leaves half of a small CPU idle.
 export OMP_NUM_THREADS ?= $(shell nproc 2>/dev/null || echo 1)
-export MPLBACKEND ?= Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: all venv test unit notebooks book lab clean

@@ -59,6 +59,12 @@ def plot(X, Y=None, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
     return axes
 
 
+def _as_list(v):
+    """A number, a 0-d or 1-d array, or a sequence -> a list of its values."""
+    v = v.tolist() if hasattr(v, "tolist") else v
+    return list(v) if isinstance(v, (list, tuple)) else [v]
+
+
 def _ipython_display():
     """Return IPython's ``display`` when running inside a kernel, else None."""
     try:
@@ -98,11 +104,11 @@ class Animator:
 
     def add(self, x, y):
         """Append one point to each curve: ``y`` is a number or one per curve."""
-        if not hasattr(y, "__len__"):
-            y = [y]
+        y = _as_list(y)
         n = len(y)
-        if not hasattr(x, "__len__"):
-            x = [x] * n
+        x = _as_list(x)
+        if len(x) == 1:
+            x = x * n
         if self.X is None:
             self.X = [[] for _ in range(n)]
             self.Y = [[] for _ in range(n)]

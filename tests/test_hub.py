@@ -1,5 +1,4 @@
 import hashlib
-import http.client
 import http.server
 import re
 import socket
@@ -175,6 +174,7 @@ def test_download_lands_in_the_cache_once(server, monkeypatch, capsys, isolated_
     assert path == isolated_cache / "toy" / "file.bin"
     assert path.read_bytes() == CONTENT
     assert files_under(isolated_cache) == [path]          # no *.part left
+    assert path.stat().st_mode & 0o777 == 0o644            # readable, like any data file
     err = capsys.readouterr().err
     assert f"Downloading {NAME}" in err and "(100%)" in err
     assert server.requests == ["/file.bin"]
@@ -239,20 +239,29 @@ def test_data_dir_without_the_file_falls_through_to_download(
     assert server.requests == ["/file.bin"]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="d2lite bug: without a Content-Length header "
-                   "_copy_url never prints progress (percent stays -1 == shown)")
 def test_progress_is_shown_without_content_length(server, monkeypatch, capsys):
+    # Regression: with no Content-Length the progress line was never printed.
     (server.root / "file.bin").write_bytes(CONTENT)
     register(monkeypatch, server.url + "/nolength/file.bin")
     assert hub.fetch(NAME).read_bytes() == CONTENT
-    assert f"Downloading {NAME}" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert re.search(rf"Downloading {NAME}: \d+\.\d MB", err)
+    assert err.rstrip().endswith(f"{len(CONTENT) / 1e6:.1f} MB")   # the final size is shown
 
 
-@pytest.mark.xfail(strict=True, raises=http.client.HTTPException, reason="d2lite bug: only OSError is caught, so an "
-                   "http.client.HTTPException from a broken mirror escapes fetch() "
-                   "and the next URL is never tried")
 @pytest.mark.parametrize("broken", ["/garbage", "/chunked-cut"])
-def test_broken_mirror_falls_back_to_the_next_url(server, monkeypatch, broken):
+def test_broken_mirror_falls_back_to_the_next_url(server, monkeypatch, isolated_cache, broken):
+    # Regression: an http.client.HTTPException (not an OSError) escaped fetch().
     (server.root / "file.bin").write_bytes(CONTENT)
     register(monkeypatch, server.url + broken, server.url + "/file.bin")
-    assert hub.fetch(NAME, quiet=True).read_bytes() == CONTENT
+    path = hub.fetch(NAME, quiet=True)
+    assert path.read_bytes() == CONTENT
+    assert server.requests == [broken, "/file.bin"]
+    assert files_under(isolated_cache) == [path]
+
+
+def test_broken_only_mirror_is_a_data_error(server, monkeypatch, isolated_cache):
+    register(monkeypatch, server.url + "/garbage")
+    with pytest.raises(DataError, match="garbage"):
+        hub.fetch(NAME, quiet=True)
+    assert files_under(isolated_cache) == []

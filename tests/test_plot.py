@@ -116,13 +116,15 @@ def test_animator_rejects_wrong_number_of_values():
     assert animator.X == [[1], [1]]
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="d2lite bug: a 0-d MXNet array (e.g. loss.mean()) has __len__ "
-                          "but no length, so Animator.add treats it as a sequence")
 def test_animator_accepts_mxnet_scalars():
+    # Regression: a 0-d MXNet array (e.g. loss.mean()) has __len__ but no length.
     animator = d2lite.Animator()
     animator.add(np.array(1.0), np.array(0.5))
-    assert animator.Y == [[0.5]]
+    animator.add(2, onp.array(0.25))
+    assert animator.X == [[1, 2]] and animator.Y == [[0.5, 0.25]]
+    two = d2lite.Animator()
+    two.add(np.array(1), np.array([0.5, 0.75]))
+    assert two.X == [[1], [1]] and two.Y == [[0.5], [0.75]]
 
 
 def _images(cell):

@@ -12,6 +12,7 @@ Every file found or downloaded is checked against the registry's SHA-256.
 """
 import collections
 import hashlib
+import http.client
 import os
 import sys
 import tempfile
@@ -132,9 +133,10 @@ def _download(name, entry, target, quiet=False):
                 errors.append(f"{url}: checksum mismatch (got SHA-256 {digest}, "
                               f"expected {entry.sha256})")
                 continue
+            os.chmod(tmp, 0o644)  # temporary files are private; data files need not be
             os.replace(tmp, target)
             return target
-        except OSError as e:  # URLError, HTTPError, timeouts are all OSErrors
+        except (OSError, http.client.HTTPException) as e:  # URLError, timeouts, bad replies
             errors.append(f"{url}: {e}")
         finally:
             if os.path.exists(tmp):
@@ -151,17 +153,23 @@ def _copy_url(url, out, name, quiet, chunk_size=1 << 16):
     digest = hashlib.sha256()
     with urllib.request.urlopen(url, timeout=30) as response:
         total = int(response.headers.get("Content-Length") or 0)
-        done, shown = 0, -1
+        done, shown = 0, None
         for chunk in iter(lambda: response.read(chunk_size), b""):
             out.write(chunk)
             digest.update(chunk)
             done += len(chunk)
-            percent = 100 * done // total if total else -1
-            if not quiet and percent != shown:
-                shown = percent
-                size = f"{done / 1e6:.1f}/{total / 1e6:.1f} MB ({percent}%)" if total \
-                    else f"{done / 1e6:.1f} MB"
-                print(f"\rDownloading {name}: {size}", end="", file=sys.stderr, flush=True)
+            # Redraw every percent, or every megabyte when the size is unknown.
+            step = 100 * done // total if total else done >> 20
+            if not quiet and step != shown:
+                shown = step
+                _progress(name, done, total)
     if not quiet:
+        _progress(name, done, total)
         print(file=sys.stderr)
     return digest.hexdigest()
+
+
+def _progress(name, done, total):
+    size = f"{done / 1e6:.1f}/{total / 1e6:.1f} MB ({100 * done // total}%)" if total \
+        else f"{done / 1e6:.1f} MB"
+    print(f"\rDownloading {name}: {size}", end="", file=sys.stderr, flush=True)

@@ -22,6 +22,8 @@ def read_idx(path):
     Raises :class:`DataError` for a truncated or malformed file.
     """
     path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no IDX file at {path}")
     try:
         opener = gzip.open if path.suffix == ".gz" else open
         with opener(path, "rb") as f:
@@ -41,7 +43,8 @@ def read_idx(path):
     if len(raw) != expected:
         raise DataError(f"{path} is truncated or malformed: dimensions {dims} need "
                         f"{expected} bytes, the file has {len(raw)}")
-    return onp.frombuffer(raw, dtype=_IDX_DTYPES[type_code], offset=header).reshape(dims)
+    data = onp.frombuffer(raw, dtype=_IDX_DTYPES[type_code], offset=header)
+    return data.reshape(dims).copy()  # a writable array, not a view of the bytes
 
 
 def read_mnist(dataset="mnist", train=True):
@@ -74,8 +77,9 @@ def _load_data(dataset, batch_size, resize):
     def batchify(samples):
         X = np.array(onp.stack([s[0] for s in samples]))
         y = np.array(onp.array([s[1] for s in samples]))
-        if resize:  # bilinear resize a whole batch at once: (n, 1, h, w)
-            X = npx.image.resize(X.transpose(0, 2, 3, 1), size=resize).transpose(0, 3, 1, 2)
+        if resize:  # bilinear resize of a whole batch; npx wants (n, h, w, c) and (w, h)
+            X = npx.image.resize(X.transpose(0, 2, 3, 1), size=(resize[1], resize[0]))
+            X = X.transpose(0, 3, 1, 2)
         return X, y
 
     if isinstance(resize, int):
