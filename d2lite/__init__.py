@@ -14,18 +14,24 @@ _npx.set_np()
 
 from .device import cpu, num_gpus, try_all_gpus, try_gpu  # noqa: E402
 from .utils import Accumulator, Timer, set_seed  # noqa: E402
-from .plot import Animator, plot, set_figsize, show_images  # noqa: E402
+from .plot import (  # noqa: E402
+    Animator, plot, plot_decision_boundary, set_figsize, show_images, show_trace_1d,
+    show_trace_2d,
+)
 from .data import (  # noqa: E402
     DATA_HUB, DataError, cache_dir, data_dir, fetch, get_fashion_mnist_labels,
-    load_data_fashion_mnist, load_data_mnist, read_idx, read_mnist,
+    load_array, load_data_fashion_mnist, load_data_mnist, read_idx, read_mnist, synthetic_data,
 )
+from .models import linreg, sgd, squared_loss  # noqa: E402
 
 __version__ = "0.1.0"
 
 __all__ = [
     "cpu", "num_gpus", "try_gpu", "try_all_gpus",
     "Accumulator", "Timer", "set_seed",
-    "Animator", "plot", "set_figsize", "show_images",
+    "Animator", "plot", "plot_decision_boundary", "set_figsize", "show_images",
+    "show_trace_1d", "show_trace_2d",
     "DATA_HUB", "DataError", "cache_dir", "data_dir", "fetch", "read_idx", "read_mnist",
     "load_data_mnist", "load_data_fashion_mnist", "get_fashion_mnist_labels",
+    "synthetic_data", "load_array", "linreg", "squared_loss", "sgd",
 ]

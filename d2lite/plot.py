@@ -158,3 +158,77 @@ def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5, cmap="gray"):
         if titles is not None and i < len(titles):
             ax.set_title(str(titles[i]))
     return axes
+
+
+def show_trace_1d(f, trace, xlim=None, axes=None, figsize=(3.5, 2.5)):
+    """Plot a function of one variable and the points gradient descent visited.
+
+    ``f`` maps a NumPy array to values; ``trace`` lists the successive ``x``.
+    """
+    trace = onp.asarray(trace, dtype=float)
+    if xlim is None:
+        reach = max(onp.abs(trace).max(), 1.0) * 1.1
+        xlim = (-reach, reach)
+    xs = onp.linspace(*xlim, 200)
+    if axes is None:
+        _, axes = plt.subplots(figsize=figsize)
+    axes.plot(xs, f(xs), "-")
+    axes.plot(trace, f(trace), "-o", color="tab:orange", markersize=4)
+    set_axes(axes, "x", "f(x)", xlim=xlim)
+    return axes
+
+
+def show_trace_2d(f, trace, xlim=None, ylim=None, axes=None, figsize=(3.5, 3.0)):
+    """Draw the contour lines of ``f(x1, x2)`` and the path gradient descent took.
+
+    ``trace`` is a sequence of ``(x1, x2)`` points; ``f`` takes two NumPy
+    arrays of equal shape.
+    """
+    trace = onp.asarray(trace, dtype=float)
+    def span(v):
+        lo, hi = v.min(), v.max()
+        pad = max(hi - lo, 1.0) * 0.2
+        return lo - pad, hi + pad
+    xlim = xlim or span(trace[:, 0])
+    ylim = ylim or span(trace[:, 1])
+    x1, x2 = onp.meshgrid(onp.linspace(*xlim, 200), onp.linspace(*ylim, 200))
+    if axes is None:
+        _, axes = plt.subplots(figsize=figsize)
+    axes.contour(x1, x2, f(x1, x2), levels=20, colors="#1f77b4", linewidths=0.7)
+    axes.plot(trace[:, 0], trace[:, 1], "-o", color="#ff7f0e", markersize=3)
+    axes.set_xlabel("x1")
+    axes.set_ylabel("x2")
+    return axes
+
+
+def plot_decision_boundary(predict, X, y, resolution=200, padding=0.5, axes=None,
+                           figsize=(3.0, 3.0), title=None):
+    """Shade the regions a 2-D classifier assigns to each class, with the data on top.
+
+    ``predict`` maps an ``(m, 2)`` NumPy float32 array to ``m`` class labels
+    (or to scores, which are rounded at 0.5 for two classes). ``X`` is
+    ``(n, 2)`` and ``y`` holds the ``n`` true labels.
+    """
+    X, y = _as_numpy(X), _as_numpy(y).reshape(-1)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"plot_decision_boundary needs 2-D inputs of shape (n, 2), got {X.shape}")
+    (x_lo, y_lo), (x_hi, y_hi) = X.min(0) - padding, X.max(0) + padding
+    g1, g2 = onp.meshgrid(onp.linspace(x_lo, x_hi, resolution),
+                          onp.linspace(y_lo, y_hi, resolution))
+    grid = onp.stack([g1.ravel(), g2.ravel()], axis=1).astype(onp.float32)
+    labels = _as_numpy(predict(grid)).reshape(-1)
+    if not onp.issubdtype(labels.dtype, onp.integer):
+        labels = (labels >= 0.5).astype(int) if onp.all((labels >= 0) & (labels <= 1)) \
+            else onp.rint(labels).astype(int)
+    if axes is None:
+        _, axes = plt.subplots(figsize=figsize)
+    classes = onp.unique(onp.concatenate([labels, y.astype(int)]))
+    axes.contourf(g1, g2, labels.reshape(g1.shape), levels=onp.arange(classes.max() + 2) - 0.5,
+                  cmap="coolwarm", alpha=0.3)
+    axes.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolors="k", s=40,
+                 vmin=classes.min(), vmax=classes.max())
+    axes.set_xlim(x_lo, x_hi)
+    axes.set_ylim(y_lo, y_hi)
+    if title:
+        axes.set_title(title)
+    return axes

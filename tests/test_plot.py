@@ -160,3 +160,35 @@ def test_animator_leaves_one_figure_in_a_headless_notebook(monkeypatch):
     assert _images(nb.cells[2]) == 0
     assert sum(_images(c) for c in nb.cells[:3]) == 1
     assert _images(nb.cells[3]) == 2
+
+
+def test_show_trace_1d_and_2d_draw_the_path():
+    ax = d2lite.show_trace_1d(lambda x: x ** 2, [10, 6, 3.6])
+    path = ax.lines[1]
+    onp.testing.assert_allclose(path.get_xdata(), [10, 6, 3.6])
+    onp.testing.assert_allclose(path.get_ydata(), [100, 36, 12.96])
+    lo, hi = ax.get_xlim()
+    assert lo < -10 and hi > 10                          # the whole path is visible
+    ax = d2lite.show_trace_2d(lambda a, b: a ** 2 + 2 * b ** 2, [(-5, -2), (-1, -0.5), (0, 0)])
+    onp.testing.assert_allclose(ax.lines[-1].get_xdata(), [-5, -1, 0])
+    assert ax.collections, "contour lines are drawn"
+    plt.close("all")
+
+
+def test_plot_decision_boundary_shades_the_predicted_classes():
+    X = onp.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=onp.float32)
+    y = onp.array([0, 0, 0, 1])
+    calls = []
+
+    def predict(grid):
+        calls.append(grid)
+        return (grid.sum(axis=1) > 1.5).astype(onp.float32)   # scores in [0, 1]
+
+    ax = d2lite.plot_decision_boundary(predict, X, y, resolution=50, title="AND")
+    grid = calls[0]
+    assert grid.shape == (2500, 2) and grid.dtype == onp.float32
+    assert grid.min() == pytest.approx(-0.5) and grid.max() == pytest.approx(1.5)
+    assert ax.get_title() == "AND" and len(ax.collections) >= 2   # regions + points
+    with pytest.raises(ValueError, match=r"\(n, 2\)"):
+        d2lite.plot_decision_boundary(predict, onp.zeros((4, 3)), y)
+    plt.close("all")

@@ -2,3 +2,4 @@
 from .hub import DATA_HUB, DataError, DataFile, cache_dir, data_dir, fetch, sha256sum
 from .mnist import (FASHION_MNIST_LABELS, get_fashion_mnist_labels, load_data_fashion_mnist,
                     load_data_mnist, read_idx, read_mnist)
+from .synthetic import load_array, synthetic_data

@@ -1,0 +1,2 @@
+"""Models the book builds from scratch first and then reuses."""
+from .linear import linreg, squared_loss, sgd

@@ -1,0 +1,71 @@
+"""Synthetic data, load_array and the from-scratch linear model pieces."""
+import numpy as onp
+import pytest
+from mxnet import autograd, np
+
+import d2lite
+
+
+def test_synthetic_data_follows_the_rule():
+    d2lite.set_seed(0)
+    X, y = d2lite.synthetic_data([2, -3.4], 4.2, 5000, noise=0.01)
+    assert X.shape == (5000, 2) and y.shape == (5000, 1)
+    residual = (y - (np.dot(X, np.array([2, -3.4])) + 4.2).reshape(-1, 1)).asnumpy()
+    assert abs(residual.std() - 0.01) < 0.001 and abs(residual.mean()) < 0.001
+    assert abs(float(X.mean())) < 0.05 and abs(float(X.std()) - 1) < 0.05
+
+
+def test_synthetic_data_without_noise_is_exact():
+    X, y = d2lite.synthetic_data([1.0], -2.0, 10, noise=0.0)
+    onp.testing.assert_allclose(y.asnumpy()[:, 0], X.asnumpy()[:, 0] - 2.0, atol=1e-6)
+
+
+def test_load_array_covers_every_example_once_and_shuffles():
+    X = np.arange(20.0).reshape(10, 2)
+    y = np.arange(10.0)
+    d2lite.set_seed(0)
+    batches = list(d2lite.load_array((X, y), 4))
+    assert [len(b[1]) for b in batches] == [4, 4, 2]
+    seen = onp.concatenate([b[1].asnumpy() for b in batches])
+    assert sorted(seen.tolist()) == list(range(10)) and seen.tolist() != list(range(10))
+    for Xb, yb in batches:                         # features stay with their labels
+        onp.testing.assert_array_equal(Xb.asnumpy()[:, 0], 2 * yb.asnumpy())
+    ordered = onp.concatenate([b[1].asnumpy() for b in d2lite.load_array((X, y), 4, False)])
+    assert ordered.tolist() == list(range(10))
+
+
+def test_linreg_and_squared_loss():
+    X = np.array([[1.0, 2.0], [3.0, 4.0]])
+    w = np.array([[0.5], [-1.0]])
+    y_hat = d2lite.linreg(X, w, 1.0)
+    onp.testing.assert_allclose(y_hat.asnumpy(), [[-0.5], [-1.5]])
+    loss = d2lite.squared_loss(y_hat, np.array([0.5, 0.5]))   # y reshaped to y_hat
+    onp.testing.assert_allclose(loss.asnumpy(), [[0.5], [2.0]])
+
+
+def test_sgd_steps_against_the_mean_gradient_in_place():
+    w = np.array([1.0, 2.0])
+    w.attach_grad()
+    with autograd.record():
+        loss = (w * np.array([3.0, 4.0])).sum()   # gradient [3, 4]
+    loss.backward()
+    d2lite.sgd([w], lr=0.5, batch_size=2)
+    onp.testing.assert_allclose(w.asnumpy(), [1 - 0.75, 2 - 1.0])
+    assert w.grad is not None                    # still the same parameter, with its gradient
+
+
+def test_sgd_fits_a_line():
+    d2lite.set_seed(1)
+    X, y = d2lite.synthetic_data([2, -3.4], 4.2, 1000)
+    w = np.random.normal(0, 0.01, (2, 1))
+    b = np.zeros(1)
+    for p in (w, b):
+        p.attach_grad()
+    for _ in range(3):
+        for Xb, yb in d2lite.load_array((X, y), 10):
+            with autograd.record():
+                l = d2lite.squared_loss(d2lite.linreg(Xb, w, b), yb)
+            l.backward()
+            d2lite.sgd([w, b], 0.03, Xb.shape[0])
+    onp.testing.assert_allclose(w.asnumpy()[:, 0], [2, -3.4], atol=0.01)
+    assert abs(b.item() - 4.2) < 0.01
