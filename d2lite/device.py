@@ -1,4 +1,7 @@
-"""Where computation happens: a GPU when there is one, the CPU otherwise."""
+"""Where computation happens: a GPU when there is a usable one, the CPU otherwise."""
+import functools
+import warnings
+
 import mxnet as mx
 
 
@@ -7,16 +10,42 @@ def cpu():
     return mx.cpu()
 
 
-def num_gpus():
-    """Return the number of GPUs MXNet can use (0 with a CPU-only MXNet build)."""
+@functools.lru_cache(maxsize=None)
+def _gpu_runs_kernels(i):
+    """Run one tiny operation on ``gpu(i)``; warn and return False if it fails.
+
+    A CUDA build of MXNet sees every GPU, but it only carries kernels for the
+    GPU generations it was compiled for: MXNet 1.9.1's wheels stop at compute
+    capability 8.x, so on a newer GPU (H100, say) every operation fails with
+    "no kernel image is available". Better to compute on the CPU than to fail.
+    """
     try:
-        return mx.context.num_gpus()
+        (mx.np.ones((1,), ctx=mx.gpu(i)) + 1).asnumpy()
+        return True
+    except mx.base.MXNetError as e:
+        reason = str(e).strip().splitlines()[0][:200]
+        warnings.warn(f"gpu({i}) is visible but this MXNet build cannot compute on it "
+                      f"({reason}); using the CPU instead. See the README's GPU section "
+                      f"for the GPUs each MXNet wheel supports.", RuntimeWarning, stacklevel=3)
+        return False
+
+
+def _usable_gpus():
+    """Indices of the GPUs MXNet sees and can compute on."""
+    try:
+        visible = mx.context.num_gpus()
     except mx.base.MXNetError:  # a CUDA build on a machine without a driver
-        return 0
+        return []
+    return [i for i in range(visible) if _gpu_runs_kernels(i)]
+
+
+def num_gpus():
+    """Return the number of GPUs MXNet can compute on (0 with a CPU-only build)."""
+    return len(_usable_gpus())
 
 
 def try_gpu(i=0):
-    """Return ``gpu(i)`` if that GPU exists, else ``cpu()``.
+    """Return ``gpu(i)`` if that GPU exists and works, else ``cpu()``.
 
     Examples
     --------
@@ -25,9 +54,9 @@ def try_gpu(i=0):
     """
     if i < 0:
         raise ValueError(f"GPU index must be >= 0, got {i}")
-    return mx.gpu(i) if num_gpus() >= i + 1 else mx.cpu()
+    return mx.gpu(i) if i in _usable_gpus() else mx.cpu()
 
 
 def try_all_gpus():
-    """Return every GPU context, or ``[cpu()]`` when there is none."""
-    return [mx.gpu(i) for i in range(num_gpus())] or [mx.cpu()]
+    """Return every usable GPU context, or ``[cpu()]`` when there is none."""
+    return [mx.gpu(i) for i in _usable_gpus()] or [mx.cpu()]

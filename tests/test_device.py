@@ -10,7 +10,7 @@ import d2lite.device as device
 def gpus(monkeypatch):
     """Pretend the machine has ``n`` GPUs: ``gpus(n)``."""
     def set_count(n):
-        monkeypatch.setattr(device, "num_gpus", lambda: n)
+        monkeypatch.setattr(device, "_usable_gpus", lambda: list(range(n)))
     return set_count
 
 
@@ -62,3 +62,47 @@ def test_array_lives_and_computes_on_try_gpu():
     y = (x * 2).sum()
     assert x.ctx == ctx and y.ctx == ctx
     assert float(y) == 12.0
+
+
+@pytest.fixture
+def visible_gpus(monkeypatch):
+    """Pretend MXNet sees ``n`` GPUs on which ``works(i)`` says whether kernels run."""
+    def setup(n, works):
+        monkeypatch.setattr(mx.context, "num_gpus", lambda: n)
+        real_ones = mx.np.ones
+
+        def ones(shape, ctx=None, **kwargs):
+            if ctx is not None and ctx.device_type == "gpu":
+                if not works(ctx.device_id):
+                    raise mx.base.MXNetError("mxnet_generic_kernel ErrStr:no kernel image "
+                                             "is available for execution on the device")
+                ctx = mx.cpu()   # a stand-in for the GPU this machine does not have
+            return real_ones(shape, ctx=ctx, **kwargs)
+
+        monkeypatch.setattr(mx.np, "ones", ones)
+        device._gpu_runs_kernels.cache_clear()
+    yield setup
+    device._gpu_runs_kernels.cache_clear()
+
+
+def test_a_gpu_this_mxnet_build_cannot_run_on_falls_back_to_cpu(visible_gpus):
+    visible_gpus(1, works=lambda i: False)
+    with pytest.warns(RuntimeWarning, match=r"gpu\(0\).*no kernel image.*CPU"):
+        assert d2lite.num_gpus() == 0
+    assert d2lite.try_gpu() == mx.cpu()          # probed once, remembered, no new warning
+    assert d2lite.try_all_gpus() == [mx.cpu()]
+
+
+def test_working_gpus_are_used(visible_gpus):
+    visible_gpus(2, works=lambda i: True)
+    assert d2lite.num_gpus() == 2
+    assert d2lite.try_gpu(1) == mx.gpu(1)
+    assert d2lite.try_all_gpus() == [mx.gpu(0), mx.gpu(1)]
+
+
+def test_only_the_gpus_that_work_are_used(visible_gpus):
+    visible_gpus(2, works=lambda i: i == 1)
+    with pytest.warns(RuntimeWarning, match=r"gpu\(0\)"):
+        assert d2lite.try_gpu(0) == mx.cpu()
+    assert d2lite.try_gpu(1) == mx.gpu(1)
+    assert d2lite.num_gpus() == 1 and d2lite.try_all_gpus() == [mx.gpu(1)]
