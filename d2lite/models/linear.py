@@ -19,4 +19,4 @@ def sgd(params, lr, batch_size):
     the division by ``batch_size``.
     """
     for param in params:
-        param[:] = param - lr * param.grad / batch_size
+        param -= lr * param.grad / batch_size  # in place: the gradient stays attached
