@@ -23,6 +23,9 @@ from .data import (  # noqa: E402
     load_array, load_data_fashion_mnist, load_data_mnist, read_idx, read_mnist, synthetic_data,
 )
 from .models import linreg, sgd, squared_loss  # noqa: E402
+from .training import (  # noqa: E402
+    NaNLossError, accuracy, check_finite, evaluate_accuracy, train, train_epoch,
+)
 
 __version__ = "0.1.0"
 
@@ -34,4 +37,5 @@ __all__ = [
     "DATA_HUB", "DataError", "cache_dir", "data_dir", "fetch", "read_idx", "read_mnist",
     "load_data_mnist", "load_data_fashion_mnist", "get_fashion_mnist_labels",
     "synthetic_data", "load_array", "linreg", "squared_loss", "sgd",
+    "NaNLossError", "accuracy", "check_finite", "evaluate_accuracy", "train_epoch", "train",
 ]

@@ -1,0 +1,100 @@
+"""Training and evaluating classifiers: the loop every chapter reuses."""
+import math
+
+from mxnet import autograd, gluon, np
+
+from .device import try_gpu
+from .plot import Animator
+from .utils import Accumulator
+
+
+class NaNLossError(FloatingPointError):
+    """The training loss became NaN or infinite."""
+
+
+def accuracy(y_hat, y):
+    """Number of correct predictions: ``y_hat`` holds scores ``(n, classes)`` or labels."""
+    if y_hat.ndim > 1 and y_hat.shape[1] > 1:
+        y_hat = y_hat.argmax(axis=1)
+    return float((y_hat.astype(y.dtype) == y).sum())
+
+
+def evaluate_accuracy(net, data_iter, device=None):
+    """Fraction of the examples in ``data_iter`` that ``net`` classifies correctly."""
+    device = device or try_gpu()
+    metric = Accumulator(2)  # correct predictions, examples
+    for X, y in data_iter:
+        X, y = X.as_in_ctx(device), y.as_in_ctx(device)
+        metric.add(accuracy(net(X), y), y.size)
+    return metric[0] / metric[1]
+
+
+def check_finite(loss_value, epoch, step):
+    """Raise :class:`NaNLossError` naming the epoch and step if the loss is not finite."""
+    if not math.isfinite(loss_value):
+        raise NaNLossError(
+            f"the training loss became {loss_value} at epoch {epoch}, step {step}. "
+            "Usual causes: a learning rate that is too large, or inputs on a large scale "
+            "(scale them, e.g. pixels / 255).")
+
+
+def train_epoch(net, train_iter, loss, updater, device=None, epoch=1, on_batch=None):
+    """Train ``net`` for one pass over ``train_iter``; return (mean loss, accuracy).
+
+    ``updater`` is a ``gluon.Trainer`` or a function ``updater(batch_size)``
+    that updates the parameters from their gradients (e.g. a minibatch SGD
+    step). ``on_batch(i, mean_loss, accuracy)`` is called after each batch
+    ``i`` (0-based) with the running averages. Stops with
+    :class:`NaNLossError` at the first step whose loss is NaN or infinite.
+    """
+    device = device or try_gpu()
+    if isinstance(updater, gluon.Trainer):
+        updater = updater.step
+    metric = Accumulator(3)  # summed loss, correct predictions, examples
+    for i, (X, y) in enumerate(train_iter):
+        X, y = X.as_in_ctx(device), y.as_in_ctx(device)
+        with autograd.record():
+            y_hat = net(X)
+            l = loss(y_hat, y)
+        l.backward()
+        updater(X.shape[0])
+        loss_sum = float(l.sum())
+        check_finite(loss_sum, epoch, i + 1)
+        metric.add(loss_sum, accuracy(y_hat, y), y.size)
+        if on_batch is not None:
+            on_batch(i, metric[0] / metric[2], metric[1] / metric[2])
+    return metric[0] / metric[2], metric[1] / metric[2]
+
+
+def train(net, train_iter, test_iter, loss, num_epochs, updater, device=None,
+          animate=True, verbose=True):
+    """Train a classifier for ``num_epochs``; return the history per epoch.
+
+    Draws the train loss, train accuracy and test accuracy with an
+    :class:`~d2lite.Animator` (``animate=False`` to skip) and prints one
+    line per epoch (``verbose=False`` to skip). Returns a dict with lists
+    ``train_loss``, ``train_acc`` and ``test_acc``.
+    """
+    device = device or try_gpu()
+    history = {"train_loss": [], "train_acc": [], "test_acc": []}
+    animator = Animator(xlabel="epoch", xlim=[1, num_epochs],
+                        legend=["train loss", "train acc", "test acc"]) if animate else None
+    num_batches = len(train_iter)
+    redraw_every = max(num_batches // 5, 1)
+
+    def on_batch(i, mean_loss, acc):
+        if animator is not None and ((i + 1) % redraw_every == 0 or i + 1 == num_batches):
+            animator.add(epoch - 1 + (i + 1) / num_batches, (mean_loss, acc, None))
+
+    for epoch in range(1, num_epochs + 1):
+        train_loss, train_acc = train_epoch(net, train_iter, loss, updater, device,
+                                            epoch=epoch, on_batch=on_batch)
+        test_acc = evaluate_accuracy(net, test_iter, device)
+        for key, value in zip(history, (train_loss, train_acc, test_acc)):
+            history[key].append(value)
+        if animator is not None:
+            animator.add(epoch, (None, None, test_acc))
+        if verbose:
+            print(f"epoch {epoch:2d}: train loss {train_loss:.4f}, "
+                  f"train acc {train_acc:.4f}, test acc {test_acc:.4f}")
+    return history

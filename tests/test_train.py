@@ -1,0 +1,111 @@
+"""The shared training loop: accuracy, evaluation, the NaN guard, history."""
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as onp  # noqa: E402
+import pytest  # noqa: E402
+from mxnet import gluon, init, np  # noqa: E402
+from mxnet.gluon import nn  # noqa: E402
+
+import d2lite  # noqa: E402
+
+
+def blobs(n=400, seed=0):
+    """Two well-separated Gaussian clouds with labels 0 and 1."""
+    rng = onp.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    X = rng.normal(0, 0.5, (n, 2)) + onp.where(y[:, None] == 1, 2.0, -2.0)
+    return np.array(X.astype(onp.float32)), np.array(y.astype(onp.int32))
+
+
+def dense_net(outputs=2):
+    net = nn.Dense(outputs)
+    net.initialize(init.Normal(0.01), ctx=d2lite.try_gpu())
+    return net
+
+
+def test_accuracy_counts_correct_predictions():
+    y = np.array([0, 2, 1])
+    scores = np.array([[0.9, 0.1, 0.0], [0.1, 0.2, 0.7], [0.6, 0.3, 0.1]])
+    assert d2lite.accuracy(scores, y) == 2.0
+    assert d2lite.accuracy(np.array([0, 2, 2]), y) == 2.0      # labels, not scores
+
+
+def test_evaluate_accuracy_on_a_known_classifier():
+    X, y = blobs()
+    net = lambda X: np.stack([-X[:, 0], X[:, 0]], axis=1)   # class 1 iff x0 > 0
+    expected = float(((X[:, 0] > 0).astype("int32") == y).mean())
+    acc = d2lite.evaluate_accuracy(net, d2lite.load_array((X, y), 64, False))
+    assert acc == pytest.approx(expected) and acc > 0.95
+
+
+def test_train_learns_and_reports_history(capsys):
+    d2lite.set_seed(0)
+    X, y = blobs()
+    net = dense_net()
+    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1})
+    history = d2lite.train(net, d2lite.load_array((X, y), 32), d2lite.load_array((X, y), 64, False),
+                           gluon.loss.SoftmaxCrossEntropyLoss(), 3, trainer, animate=False)
+    assert [len(v) for v in history.values()] == [3, 3, 3]
+    assert history["train_loss"][-1] < history["train_loss"][0]
+    assert history["test_acc"][-1] > 0.95
+    assert capsys.readouterr().out.count("epoch") == 3
+
+
+def test_train_accepts_a_scratch_updater():
+    d2lite.set_seed(0)
+    X, y = blobs()
+    W = np.random.normal(0, 0.01, (2, 2))
+    b = np.zeros(2)
+    for p in (W, b):
+        p.attach_grad()
+    net = lambda X: np.dot(X, W) + b
+    updater = lambda batch_size: d2lite.sgd([W, b], 0.1, batch_size)
+    loss = gluon.loss.SoftmaxCrossEntropyLoss()
+    train_loss, train_acc = d2lite.train_epoch(net, d2lite.load_array((X, y), 32), loss, updater)
+    assert train_acc > 0.9 and onp.isfinite(train_loss)
+
+
+def test_nan_loss_stops_training_and_names_epoch_and_step():
+    d2lite.set_seed(0)
+    X, y = blobs()
+    net = dense_net()
+    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 1e10})
+    steps = []
+    with pytest.raises(d2lite.NaNLossError, match=r"became (nan|inf) at epoch \d+, step \d+") as err:
+        d2lite.train_epoch(net, d2lite.load_array((X * 1e20, y), 50),
+                           gluon.loss.SoftmaxCrossEntropyLoss(), trainer, epoch=4,
+                           on_batch=lambda i, *_: steps.append(i + 1))
+    # it stops at the first bad step: every earlier step was reported, none after
+    assert f"epoch 4, step {len(steps) + 1}." in str(err.value)
+    assert len(steps) < 8
+
+
+def test_check_finite():
+    d2lite.check_finite(1.5, 1, 1)
+    for bad in (float("nan"), float("inf")):
+        with pytest.raises(d2lite.NaNLossError, match="epoch 3, step 7"):
+            d2lite.check_finite(bad, 3, 7)
+
+
+def test_train_draws_train_and_test_curves(monkeypatch):
+    drawn = []
+
+    class Recorder(d2lite.Animator):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            drawn.append(self)
+
+    monkeypatch.setattr(d2lite.training, "Animator", Recorder)
+    d2lite.set_seed(0)
+    X, y = blobs()
+    net = dense_net()
+    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1})
+    history = d2lite.train(net, d2lite.load_array((X, y), 40), d2lite.load_array((X, y), 64, False),
+                           gluon.loss.SoftmaxCrossEntropyLoss(), 2, trainer, verbose=False)
+    assert len(history["test_acc"]) == 2
+    (animator,) = drawn
+    train_loss_x, train_acc_x, test_acc_x = animator.X
+    assert train_loss_x[-1] == 2.0 and len(train_loss_x) >= 4      # several points per epoch
+    assert test_acc_x == [1.0, 2.0] and animator.Y[2] == history["test_acc"]
