@@ -22,7 +22,7 @@ from .data import (  # noqa: E402
     DATA_HUB, DataError, cache_dir, data_dir, fetch, get_fashion_mnist_labels,
     load_array, load_data_fashion_mnist, load_data_mnist, read_idx, read_mnist, synthetic_data,
 )
-from .models import linreg, sgd, squared_loss  # noqa: E402
+from .models import cross_entropy, linreg, sgd, softmax, squared_loss  # noqa: E402
 from .training import (  # noqa: E402
     NaNLossError, accuracy, check_finite, evaluate_accuracy, train, train_epoch,
 )
@@ -36,6 +36,6 @@ __all__ = [
     "show_trace_1d", "show_trace_2d",
     "DATA_HUB", "DataError", "cache_dir", "data_dir", "fetch", "read_idx", "read_mnist",
     "load_data_mnist", "load_data_fashion_mnist", "get_fashion_mnist_labels",
-    "synthetic_data", "load_array", "linreg", "squared_loss", "sgd",
+    "synthetic_data", "load_array", "linreg", "squared_loss", "sgd", "softmax", "cross_entropy",
     "NaNLossError", "accuracy", "check_finite", "evaluate_accuracy", "train_epoch", "train",
 ]

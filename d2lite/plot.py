@@ -202,12 +202,14 @@ def show_trace_2d(f, trace, xlim=None, ylim=None, axes=None, figsize=(3.5, 3.0))
 
 
 def plot_decision_boundary(predict, X, y, resolution=200, padding=0.5, axes=None,
-                           figsize=(3.0, 3.0), title=None):
+                           figsize=(3.0, 3.0), title=None, alpha=0.45, legend=False,
+                           xlabel="x1", ylabel="x2"):
     """Shade the regions a 2-D classifier assigns to each class, with the data on top.
 
     ``predict`` maps an ``(m, 2)`` NumPy float32 array to ``m`` class labels
     (or to scores, which are rounded at 0.5 for two classes). ``X`` is
-    ``(n, 2)`` and ``y`` holds the ``n`` true labels.
+    ``(n, 2)`` and ``y`` holds the ``n`` true labels. Colours run from blue
+    (lowest class) to red (highest); ``legend=True`` names them.
     """
     X, y = _as_numpy(X), _as_numpy(y).reshape(-1)
     if X.ndim != 2 or X.shape[1] != 2:
@@ -223,12 +225,20 @@ def plot_decision_boundary(predict, X, y, resolution=200, padding=0.5, axes=None
     if axes is None:
         _, axes = plt.subplots(figsize=figsize)
     classes = onp.unique(onp.concatenate([labels, y.astype(int)]))
-    axes.contourf(g1, g2, labels.reshape(g1.shape), levels=onp.arange(classes.max() + 2) - 0.5,
-                  cmap="coolwarm", alpha=0.3)
-    axes.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolors="k", s=40,
-                 vmin=classes.min(), vmax=classes.max())
+    lo, hi = classes.min(), max(classes.max(), classes.min() + 1)
+    axes.contourf(g1, g2, labels.reshape(g1.shape), levels=onp.arange(lo, hi + 2) - 0.5,
+                  cmap="coolwarm", vmin=lo, vmax=hi, alpha=alpha)
+    axes.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolors="k", s=40, vmin=lo, vmax=hi)
+    if legend:
+        cmap = plt.get_cmap("coolwarm")
+        axes.legend(handles=[
+            plt.Line2D([], [], marker="o", ls="", mec="k", mfc=cmap((c - lo) / (hi - lo)),
+                       label=f"class {c}") for c in onp.unique(y.astype(int))],
+            loc="best", fontsize=8)
     axes.set_xlim(x_lo, x_hi)
     axes.set_ylim(y_lo, y_hi)
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
     if title:
         axes.set_title(title)
     return axes

@@ -69,3 +69,18 @@ def test_sgd_fits_a_line():
             d2lite.sgd([w, b], 0.03, Xb.shape[0])
     onp.testing.assert_allclose(w.asnumpy()[:, 0], [2, -3.4], atol=0.01)
     assert abs(b.item() - 4.2) < 0.01
+
+
+def test_softmax_rows_are_probabilities_and_stable():
+    Z = np.array([[2.0, 1.0, 0.1], [1000.0, 0.0, -1000.0]])
+    P = d2lite.softmax(Z).asnumpy()
+    onp.testing.assert_allclose(P.sum(axis=1), [1, 1], rtol=1e-6)
+    onp.testing.assert_allclose(P[0], onp.exp([2, 1, 0.1]) / onp.exp([2, 1, 0.1]).sum(), rtol=1e-5)
+    onp.testing.assert_allclose(P[1], [1, 0, 0])                 # no overflow to nan
+    onp.testing.assert_allclose(d2lite.softmax(Z + 5).asnumpy(), P, rtol=1e-5, atol=1e-7)
+
+
+def test_cross_entropy_picks_the_label_probability():
+    Y_hat = np.array([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]])
+    loss = d2lite.cross_entropy(Y_hat, np.array([0, 2], dtype="int32")).asnumpy()
+    onp.testing.assert_allclose(loss, -onp.log([0.1, 0.5]), rtol=1e-6)

@@ -189,6 +189,9 @@ def test_plot_decision_boundary_shades_the_predicted_classes():
     assert grid.shape == (2500, 2) and grid.dtype == onp.float32
     assert grid.min() == pytest.approx(-0.5) and grid.max() == pytest.approx(1.5)
     assert ax.get_title() == "AND" and len(ax.collections) >= 2   # regions + points
+    assert ax.get_xlabel() == "x1" and ax.get_ylabel() == "x2" and ax.get_legend() is None
+    ax = d2lite.plot_decision_boundary(predict, X, y, resolution=20, legend=True)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["class 0", "class 1"]
     with pytest.raises(ValueError, match=r"\(n, 2\)"):
         d2lite.plot_decision_boundary(predict, onp.zeros((4, 3)), y)
     plt.close("all")
