@@ -1,12 +1,15 @@
 """d2lite: the code the d2lite book builds once and reuses.
 
-Import it before MXNet: it sets ``OMP_NUM_THREADS`` to the number of CPU cores
-when you have not set it yourself, because MXNet reads that variable only once,
-when it loads, and its default leaves half of a small CPU idle.
+Import it before MXNet: unless you set them yourself, it sets
+``OMP_NUM_THREADS`` to the number of CPU cores (MXNet's default leaves half of
+a small CPU idle) and ``OMP_WAIT_POLICY=PASSIVE`` (idle threads sleep instead of
+spinning, which otherwise slows small operations many times over whenever
+another program shares the cores). MXNet reads both only once, when it loads.
 """
 import os as _os
 
 _os.environ.setdefault("OMP_NUM_THREADS", str(_os.cpu_count() or 1))
+_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from mxnet import npx as _npx  # noqa: E402
 

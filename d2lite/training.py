@@ -77,23 +77,15 @@ def train(net, train_iter, test_iter, loss, num_epochs, updater, device=None,
     """
     device = device or try_gpu()
     history = {"train_loss": [], "train_acc": [], "test_acc": []}
-    animator = Animator(xlabel="epoch", xlim=[1, num_epochs],
+    animator = Animator(xlabel="epoch", xlim=[0, num_epochs],
                         legend=["train loss", "train acc", "test acc"]) if animate else None
-    num_batches = len(train_iter)
-    redraw_every = max(num_batches // 5, 1)
-
-    def on_batch(i, mean_loss, acc):
-        if animator is not None and ((i + 1) % redraw_every == 0 or i + 1 == num_batches):
-            animator.add(epoch - 1 + (i + 1) / num_batches, (mean_loss, acc, None))
-
     for epoch in range(1, num_epochs + 1):
-        train_loss, train_acc = train_epoch(net, train_iter, loss, updater, device,
-                                            epoch=epoch, on_batch=on_batch)
+        train_loss, train_acc = train_epoch(net, train_iter, loss, updater, device, epoch=epoch)
         test_acc = evaluate_accuracy(net, test_iter, device)
         for key, value in zip(history, (train_loss, train_acc, test_acc)):
             history[key].append(value)
-        if animator is not None:
-            animator.add(epoch, (None, None, test_acc))
+        if animator is not None:  # one redraw per epoch: drawing costs time too
+            animator.add(epoch, (train_loss, train_acc, test_acc))
         if verbose:
             print(f"epoch {epoch:2d}: train loss {train_loss:.4f}, "
                   f"train acc {train_acc:.4f}, test acc {test_acc:.4f}")

@@ -32,6 +32,13 @@ def test_load_array_covers_every_example_once_and_shuffles():
         onp.testing.assert_array_equal(Xb.asnumpy()[:, 0], 2 * yb.asnumpy())
     ordered = onp.concatenate([b[1].asnumpy() for b in d2lite.load_array((X, y), 4, False)])
     assert ordered.tolist() == list(range(10))
+    assert batches[0][0].dtype == onp.float32 and batches[0][0].ctx == X.ctx
+
+
+def test_load_array_of_one_numpy_array_yields_arrays():
+    batches = list(d2lite.load_array((onp.arange(5, dtype=onp.int32),), 2, False))
+    assert [b.asnumpy().tolist() for b in batches] == [[0, 1], [2, 3], [4]]
+    assert batches[0].dtype == onp.int32
 
 
 def test_linreg_and_squared_loss():

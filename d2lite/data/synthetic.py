@@ -1,4 +1,5 @@
 """Synthetic data with a known answer, and the simplest data loader."""
+import numpy as onp
 from mxnet import gluon, np
 
 
@@ -19,8 +20,20 @@ def synthetic_data(w, b, num_examples, noise=0.01):
 def load_array(data_arrays, batch_size, is_train=True):
     """Wrap arrays of equal length in a Gluon ``DataLoader``.
 
-    ``data_arrays`` is a tuple such as ``(X, y)``; batches are shuffled when
-    ``is_train`` is true.
+    ``data_arrays`` is a tuple such as ``(X, y)`` of MXNet or NumPy arrays;
+    batches are shuffled when ``is_train`` is true. Each batch is a tuple of
+    MXNet arrays on the device of the first input array (CPU for NumPy).
     """
-    dataset = gluon.data.ArrayDataset(*data_arrays)
-    return gluon.data.DataLoader(dataset, batch_size, shuffle=is_train)
+    ctx = getattr(data_arrays[0], "ctx", None)
+    # Indexing NumPy arrays is much faster than indexing MXNet arrays one
+    # example at a time, so the data set holds NumPy copies.
+    host = [a.asnumpy() if hasattr(a, "asnumpy") else onp.asarray(a) for a in data_arrays]
+
+    def batchify(samples):
+        if len(host) == 1:  # a single array: batches are arrays, not 1-tuples
+            return np.array(onp.stack(samples), ctx=ctx, dtype=host[0].dtype)
+        return tuple(np.array(onp.stack(column), ctx=ctx, dtype=array.dtype)
+                     for column, array in zip(zip(*samples), host))
+
+    dataset = gluon.data.ArrayDataset(*host)
+    return gluon.data.DataLoader(dataset, batch_size, shuffle=is_train, batchify_fn=batchify)

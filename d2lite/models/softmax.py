@@ -18,4 +18,4 @@ def cross_entropy(Y_hat, y):
 
     ``Y_hat`` holds probabilities ``(n, classes)``, ``y`` the ``n`` labels.
     """
-    return -np.log(Y_hat[np.arange(len(y), ctx=y.ctx), y.astype("int64")])
+    return -np.log(Y_hat[np.arange(len(y), ctx=Y_hat.ctx), y.astype("int64")])
