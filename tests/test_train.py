@@ -40,13 +40,18 @@ def test_evaluate_accuracy_on_a_known_classifier():
     assert acc == pytest.approx(expected) and acc > 0.95
 
 
-def test_train_learns_and_reports_history(capsys):
+def train_on_blobs(num_epochs, **kwargs):
+    """Train a fresh Dense(2) on the blobs with SGD; return the history."""
     d2lite.set_seed(0)
     X, y = blobs()
     net = dense_net()
     trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1})
-    history = d2lite.train(net, d2lite.load_array((X, y), 32), d2lite.load_array((X, y), 64, False),
-                           gluon.loss.SoftmaxCrossEntropyLoss(), 3, trainer, animate=False)
+    return d2lite.train(net, d2lite.load_array((X, y), 32), d2lite.load_array((X, y), 64, False),
+                        gluon.loss.SoftmaxCrossEntropyLoss(), num_epochs, trainer, **kwargs)
+
+
+def test_train_learns_and_reports_history(capsys):
+    history = train_on_blobs(3, animate=False)
     assert [len(v) for v in history.values()] == [3, 3, 3]
     assert history["train_loss"][-1] < history["train_loss"][0]
     assert history["test_acc"][-1] > 0.95
@@ -98,12 +103,7 @@ def test_train_draws_train_and_test_curves(monkeypatch):
             drawn.append(self)
 
     monkeypatch.setattr(d2lite.training, "Animator", Recorder)
-    d2lite.set_seed(0)
-    X, y = blobs()
-    net = dense_net()
-    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1})
-    history = d2lite.train(net, d2lite.load_array((X, y), 40), d2lite.load_array((X, y), 64, False),
-                           gluon.loss.SoftmaxCrossEntropyLoss(), 2, trainer, verbose=False)
+    history = train_on_blobs(2, verbose=False)
     assert len(history["test_acc"]) == 2
     (animator,) = drawn
     assert animator.X == [[1.0, 2.0]] * 3                           # one point per epoch
