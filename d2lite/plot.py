@@ -103,7 +103,11 @@ class Animator:
         self._handle = None
 
     def add(self, x, y):
-        """Append one point to each curve: ``y`` is a number or one per curve."""
+        """Append one point to each curve: ``y`` is a number or one per curve.
+
+        A value of ``None`` skips that curve this time (for curves measured
+        less often than others).
+        """
         y = _as_list(y)
         n = len(y)
         x = _as_list(x)
@@ -161,9 +165,10 @@ def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5, cmap="gray"):
 
 
 def show_trace_1d(f, trace, xlim=None, axes=None, figsize=(3.5, 2.5)):
-    """Plot a function of one variable and the points gradient descent visited.
+    """Plot a loss ``J(w)`` of one parameter and the points gradient descent visited.
 
-    ``f`` maps a NumPy array to values; ``trace`` lists the successive ``x``.
+    ``f`` maps a NumPy array of ``w`` values to losses; ``trace`` lists the
+    successive ``w``.
     """
     trace = onp.asarray(trace, dtype=float)
     if xlim is None:
@@ -174,14 +179,14 @@ def show_trace_1d(f, trace, xlim=None, axes=None, figsize=(3.5, 2.5)):
         _, axes = plt.subplots(figsize=figsize)
     axes.plot(xs, f(xs), "-")
     axes.plot(trace, f(trace), "-o", color="tab:orange", markersize=4)
-    set_axes(axes, "x", "f(x)", xlim=xlim)
+    set_axes(axes, "w", "J(w)", xlim=xlim)
     return axes
 
 
 def show_trace_2d(f, trace, xlim=None, ylim=None, axes=None, figsize=(3.5, 3.0)):
-    """Draw the contour lines of ``f(x1, x2)`` and the path gradient descent took.
+    """Draw the contour lines of a loss ``f(w1, w2)`` and the path gradient descent took.
 
-    ``trace`` is a sequence of ``(x1, x2)`` points; ``f`` takes two NumPy
+    ``trace`` is a sequence of ``(w1, w2)`` points; ``f`` takes two NumPy
     arrays of equal shape.
     """
     trace = onp.asarray(trace, dtype=float)
@@ -196,8 +201,8 @@ def show_trace_2d(f, trace, xlim=None, ylim=None, axes=None, figsize=(3.5, 3.0))
         _, axes = plt.subplots(figsize=figsize)
     axes.contour(x1, x2, f(x1, x2), levels=20, colors="#1f77b4", linewidths=0.7)
     axes.plot(trace[:, 0], trace[:, 1], "-o", color="#ff7f0e", markersize=3)
-    axes.set_xlabel("x1")
-    axes.set_ylabel("x2")
+    axes.set_xlabel("w1")
+    axes.set_ylabel("w2")
     return axes
 
 

@@ -169,9 +169,11 @@ def test_show_trace_1d_and_2d_draw_the_path():
     onp.testing.assert_allclose(path.get_ydata(), [100, 36, 12.96])
     lo, hi = ax.get_xlim()
     assert lo < -10 and hi > 10                          # the whole path is visible
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("w", "J(w)")   # the book's notation
     ax = d2lite.show_trace_2d(lambda a, b: a ** 2 + 2 * b ** 2, [(-5, -2), (-1, -0.5), (0, 0)])
     onp.testing.assert_allclose(ax.lines[-1].get_xdata(), [-5, -1, 0])
     assert ax.collections, "contour lines are drawn"
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("w1", "w2")
     plt.close("all")
 
 
