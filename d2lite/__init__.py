@@ -21,6 +21,7 @@ from .plot import (  # noqa: E402
     Animator, plot, plot_decision_boundary, set_figsize, show_images, show_trace_1d,
     show_trace_2d,
 )
+from .plot import draw_network  # noqa: E402
 from .data import (  # noqa: E402
     DATA_HUB, DataError, cache_dir, data_dir, fetch, get_fashion_mnist_labels,
     load_array, load_data_fashion_mnist, load_data_mnist, read_idx, read_mnist, synthetic_data,
@@ -37,6 +38,7 @@ __all__ = [
     "Accumulator", "Timer", "set_seed",
     "Animator", "plot", "plot_decision_boundary", "set_figsize", "show_images",
     "show_trace_1d", "show_trace_2d",
+    "draw_network",
     "DATA_HUB", "DataError", "cache_dir", "data_dir", "fetch", "read_idx", "read_mnist",
     "load_data_mnist", "load_data_fashion_mnist", "get_fashion_mnist_labels",
     "synthetic_data", "load_array", "linreg", "squared_loss", "sgd", "softmax", "cross_entropy",

@@ -247,3 +247,99 @@ def plot_decision_boundary(predict, X, y, resolution=200, padding=0.5, axes=None
     if title:
         axes.set_title(title)
     return axes
+
+
+def draw_network(layer_sizes, unit_labels=None, layer_names=None, weight_names=None,
+                 activations=None, max_shown=6, axes=None, figsize=(6, 4)):
+    """Draw a fully connected network: one column of units per layer, input first.
+
+    ``layer_sizes`` lists the number of units per layer, e.g. ``(784, 10)``. A
+    layer with more than ``max_shown`` units shows its first and last few, with
+    dots for the rest. Optional, one entry per layer (``None`` to skip one):
+    ``unit_labels``, a function of the unit's index (from 0) that returns its
+    label; ``layer_names``, a caption under the column; ``activations``, a
+    name drawn in a box after the layer's units (``activations[0]`` is
+    unused). ``weight_names`` has one entry per pair of adjacent layers; by
+    default ``W`` with its shape (``W^l`` with several). Returns the ``Axes``.
+    """
+    from matplotlib.collections import LineCollection
+    from matplotlib.patches import Circle, FancyBboxPatch
+
+    num = len(layer_sizes)
+    if num < 2 or min(layer_sizes) < 1:
+        raise ValueError(f"draw_network needs at least two layers of units, got {layer_sizes}")
+    unit_labels = unit_labels or [None] * num
+    layer_names = layer_names or [None] * num
+    activations = activations or [None] * num
+    if weight_names is None:
+        weight_names = [
+            rf"$W{'' if num == 2 else '^{%d}' % (l + 1)}$: ${layer_sizes[l]} \times {layer_sizes[l + 1]}$"
+            for l in range(num - 1)]
+    if axes is None:
+        _, axes = plt.subplots(figsize=figsize)
+    radius, gap, box_w = 0.28, 4.0, 0.5
+    slots = min(max(layer_sizes), max_shown)
+    top = (slots - 1) / 2
+
+    def shown_units(n):
+        """(unit index or None for the dots, y position) for each drawn slot."""
+        if n <= max_shown:
+            idx = list(range(n))
+        else:
+            head = max_shown // 2
+            idx = list(range(head)) + [None] + list(range(n - (max_shown - 1 - head), n))
+        first = (len(idx) - 1) / 2
+        return [(i, first - s) for s, i in enumerate(idx)]
+
+    columns = []
+    for l, n in enumerate(layer_sizes):
+        x = l * gap
+        units = shown_units(n)
+        ys = [y for i, y in units if i is not None]
+        for i, y in units:
+            if i is None:
+                axes.plot([x] * 3, [y - 0.22, y, y + 0.22], "o", color="0.3", markersize=2.5,
+                          gid="dots")
+            else:
+                axes.add_patch(Circle((x, y), radius, facecolor="#dbe9f6", edgecolor="#1f4e79",
+                                      linewidth=1.2, zorder=3))
+        right = x + radius
+        if l > 0 and activations[l]:
+            lo, hi = min(ys) - radius, max(ys) + radius
+            axes.add_patch(FancyBboxPatch((x + 0.6, lo), box_w, hi - lo,
+                                          boxstyle="round,pad=0.05", facecolor="#fde9d9",
+                                          edgecolor="#c0504d", linewidth=1.2, zorder=3))
+            axes.text(x + 0.6 + box_w / 2, (lo + hi) / 2, activations[l], rotation=90,
+                      ha="center", va="center", fontsize=10, zorder=4)
+            axes.add_collection(LineCollection(
+                [[(x + radius, y), (x + 0.6, y)] for y in ys], colors="0.3", linewidths=0.8))
+            right = x + 0.6 + box_w
+        if unit_labels[l]:
+            for i, y in units:
+                if i is None:
+                    continue
+                if l == 0:
+                    axes.text(x - radius - 0.15, y, unit_labels[l](i), ha="right", va="center")
+                elif l == num - 1:
+                    axes.text(right + 0.15, y, unit_labels[l](i), ha="left", va="center")
+                else:
+                    axes.text(x, y + radius + 0.08, unit_labels[l](i), ha="center",
+                              va="bottom", fontsize=8)
+        if layer_names[l]:
+            axes.text(x, -top - radius - 0.45, layer_names[l], ha="center", va="top")
+        columns.append((x, right, ys))
+
+    for l in range(num - 1):
+        (_, start, ys_a), (x_b, _, ys_b) = columns[l], columns[l + 1]
+        edges = [[(start, ya), (x_b - radius, yb)] for ya in ys_a for yb in ys_b]
+        axes.add_collection(LineCollection(edges, colors="#1f4e79", linewidths=0.6, alpha=0.6,
+                                           gid=f"weights{l}"))
+        if weight_names[l]:
+            axes.text((start + x_b - radius) / 2, top + radius + 0.25, weight_names[l],
+                      ha="center", va="bottom")
+
+    axes.set_xlim(-1.6, columns[-1][1] + 1.4)
+    axes.set_ylim(-top - radius - 1.3, top + radius + 0.9)
+    axes.set_aspect("equal")
+    axes.axis("off")
+    return axes

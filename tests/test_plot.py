@@ -197,3 +197,39 @@ def test_plot_decision_boundary_shades_the_predicted_classes():
     with pytest.raises(ValueError, match=r"\(n, 2\)"):
         d2lite.plot_decision_boundary(predict, onp.zeros((4, 3)), y)
     plt.close("all")
+
+
+def _circles(ax):
+    from matplotlib.patches import Circle
+    return [p for p in ax.patches if isinstance(p, Circle)]
+
+
+def test_draw_network_elides_large_layers_with_dots():
+    ax = d2lite.draw_network(
+        [784, 10], unit_labels=[lambda j: f"x{j + 1}", lambda k: f"y{k}"],
+        layer_names=["784 inputs", "10 outputs"], activations=[None, "softmax"])
+    # max_shown=6: five units and a row of dots per layer
+    assert len(_circles(ax)) == 5 + 5
+    assert len([line for line in ax.lines if line.get_gid() == "dots"]) == 2
+    edges = [c for c in ax.collections if c.get_gid() == "weights0"]
+    assert len(edges) == 1 and len(edges[0].get_segments()) == 5 * 5
+    texts = [t.get_text() for t in ax.texts]
+    for label in ["x1", "x2", "x3", "x783", "x784", "y0", "y1", "y2", "y8", "y9",
+                  "softmax", "784 inputs", "10 outputs", r"$W$: $784 \times 10$"]:
+        assert texts.count(label) == 1, label
+    assert "x4" not in texts and "y3" not in texts
+    # every edge runs from the right of an input unit to the left of an output unit
+    starts = {round(s[0][0], 6) for s in edges[0].get_segments()}
+    ends = {round(s[1][0], 6) for s in edges[0].get_segments()}
+    assert len(starts) == 1 and len(ends) == 1 and starts.pop() < ends.pop()
+
+
+def test_draw_network_small_layers_and_default_weight_names():
+    ax = d2lite.draw_network([2, 3, 1])
+    assert len(_circles(ax)) == 2 + 3 + 1
+    assert not [line for line in ax.lines if line.get_gid() == "dots"]
+    segments = {c.get_gid(): len(c.get_segments()) for c in ax.collections}
+    assert segments == {"weights0": 2 * 3, "weights1": 3 * 1}
+    assert [t.get_text() for t in ax.texts] == [r"$W^{1}$: $2 \times 3$", r"$W^{2}$: $3 \times 1$"]
+    with pytest.raises(ValueError, match="two layers"):
+        d2lite.draw_network([5])
