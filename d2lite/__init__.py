@@ -21,10 +21,12 @@ from .plot import (  # noqa: E402
     Animator, plot, plot_decision_boundary, set_figsize, show_images, show_trace_1d,
     show_trace_2d,
 )
+from .plot import plot_history  # noqa: E402
 from .data import (  # noqa: E402
     DATA_HUB, DataError, cache_dir, data_dir, fetch, get_fashion_mnist_labels,
     load_array, load_data_fashion_mnist, load_data_mnist, read_idx, read_mnist, synthetic_data,
 )
+from .data import load_data_mnist_validation, train_validation_split  # noqa: E402
 from .models import cross_entropy, linreg, sgd, softmax, squared_loss  # noqa: E402
 from .training import (  # noqa: E402
     NaNLossError, accuracy, check_finite, evaluate_accuracy, train, train_epoch,
@@ -36,9 +38,10 @@ __all__ = [
     "cpu", "num_gpus", "try_gpu", "try_all_gpus",
     "Accumulator", "Timer", "set_seed",
     "Animator", "plot", "plot_decision_boundary", "set_figsize", "show_images",
-    "show_trace_1d", "show_trace_2d",
+    "show_trace_1d", "show_trace_2d", "plot_history",
     "DATA_HUB", "DataError", "cache_dir", "data_dir", "fetch", "read_idx", "read_mnist",
     "load_data_mnist", "load_data_fashion_mnist", "get_fashion_mnist_labels",
+    "load_data_mnist_validation", "train_validation_split",
     "synthetic_data", "load_array", "linreg", "squared_loss", "sgd", "softmax", "cross_entropy",
     "NaNLossError", "accuracy", "check_finite", "evaluate_accuracy", "train_epoch", "train",
 ]
