@@ -18,13 +18,13 @@ _npx.set_np()
 from .device import cpu, num_gpus, try_all_gpus, try_gpu  # noqa: E402
 from .utils import Accumulator, Timer, set_seed  # noqa: E402
 from .plot import (  # noqa: E402
-    Animator, plot, plot_decision_boundary, set_figsize, show_images, show_trace_1d,
-    show_trace_2d,
+    Animator, draw_network, plot, plot_decision_boundary, plot_history, set_figsize,
+    show_images, show_trace_1d, show_trace_2d,
 )
-from .plot import draw_network  # noqa: E402
 from .data import (  # noqa: E402
     DATA_HUB, DataError, cache_dir, data_dir, fetch, get_fashion_mnist_labels,
-    load_array, load_data_fashion_mnist, load_data_mnist, read_idx, read_mnist, synthetic_data,
+    load_array, load_data_fashion_mnist, load_data_mnist, load_data_mnist_validation,
+    read_idx, read_mnist, synthetic_data, train_validation_split,
 )
 from .models import cross_entropy, linreg, sgd, softmax, squared_loss  # noqa: E402
 from .training import (  # noqa: E402
@@ -37,10 +37,10 @@ __all__ = [
     "cpu", "num_gpus", "try_gpu", "try_all_gpus",
     "Accumulator", "Timer", "set_seed",
     "Animator", "plot", "plot_decision_boundary", "set_figsize", "show_images",
-    "show_trace_1d", "show_trace_2d",
-    "draw_network",
+    "show_trace_1d", "show_trace_2d", "draw_network", "plot_history",
     "DATA_HUB", "DataError", "cache_dir", "data_dir", "fetch", "read_idx", "read_mnist",
     "load_data_mnist", "load_data_fashion_mnist", "get_fashion_mnist_labels",
+    "load_data_mnist_validation", "train_validation_split",
     "synthetic_data", "load_array", "linreg", "squared_loss", "sgd", "softmax", "cross_entropy",
     "NaNLossError", "accuracy", "check_finite", "evaluate_accuracy", "train_epoch", "train",
 ]

@@ -208,13 +208,14 @@ def show_trace_2d(f, trace, xlim=None, ylim=None, axes=None, figsize=(3.5, 3.0))
 
 def plot_decision_boundary(predict, X, y, resolution=200, padding=0.5, axes=None,
                            figsize=(3.0, 3.0), title=None, alpha=0.45, legend=False,
-                           xlabel="x1", ylabel="x2"):
+                           xlabel="x1", ylabel="x2", cmap=None):
     """Shade the regions a 2-D classifier assigns to each class, with the data on top.
 
-    ``predict`` maps an ``(m, 2)`` NumPy float32 array to ``m`` class labels
-    (or to scores, which are rounded at 0.5 for two classes). ``X`` is
-    ``(n, 2)`` and ``y`` holds the ``n`` true labels. Colours run from blue
-    (lowest class) to red (highest); ``legend=True`` names them.
+    ``predict`` maps an ``(m, 2)`` NumPy float32 array to ``m`` class labels,
+    to ``m`` scores (rounded at 0.5 for two classes) or to ``(m, classes)``
+    scores (the largest wins). ``X`` is ``(n, 2)`` and ``y`` holds the ``n``
+    true labels. Two classes are blue and red; more get distinct colours
+    (``cmap`` to choose others). ``legend=True`` names them.
     """
     X, y = _as_numpy(X), _as_numpy(y).reshape(-1)
     if X.ndim != 2 or X.shape[1] != 2:
@@ -223,7 +224,9 @@ def plot_decision_boundary(predict, X, y, resolution=200, padding=0.5, axes=None
     g1, g2 = onp.meshgrid(onp.linspace(x_lo, x_hi, resolution),
                           onp.linspace(y_lo, y_hi, resolution))
     grid = onp.stack([g1.ravel(), g2.ravel()], axis=1).astype(onp.float32)
-    labels = _as_numpy(predict(grid)).reshape(-1)
+    labels = _as_numpy(predict(grid))
+    labels = labels.argmax(axis=1) if labels.ndim == 2 and labels.shape[1] > 1 \
+        else labels.reshape(-1)
     if not onp.issubdtype(labels.dtype, onp.integer):
         labels = (labels >= 0.5).astype(int) if onp.all((labels >= 0) & (labels <= 1)) \
             else onp.rint(labels).astype(int)
@@ -231,11 +234,14 @@ def plot_decision_boundary(predict, X, y, resolution=200, padding=0.5, axes=None
         _, axes = plt.subplots(figsize=figsize)
     classes = onp.unique(onp.concatenate([labels, y.astype(int)]))
     lo, hi = classes.min(), max(classes.max(), classes.min() + 1)
+    if cmap is None and hi - lo > 1:  # one distinct colour per class
+        from matplotlib.colors import ListedColormap
+        cmap = ListedColormap(plt.get_cmap("tab10").colors[:hi - lo + 1])
+    cmap = plt.get_cmap(cmap or "coolwarm")
     axes.contourf(g1, g2, labels.reshape(g1.shape), levels=onp.arange(lo, hi + 2) - 0.5,
-                  cmap="coolwarm", vmin=lo, vmax=hi, alpha=alpha)
-    axes.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolors="k", s=40, vmin=lo, vmax=hi)
+                  cmap=cmap, vmin=lo, vmax=hi, alpha=alpha)
+    axes.scatter(X[:, 0], X[:, 1], c=y, cmap=cmap, edgecolors="k", s=40, vmin=lo, vmax=hi)
     if legend:
-        cmap = plt.get_cmap("coolwarm")
         axes.legend(handles=[
             plt.Line2D([], [], marker="o", ls="", mec="k", mfc=cmap((c - lo) / (hi - lo)),
                        label=f"class {c}") for c in onp.unique(y.astype(int))],
@@ -343,3 +349,30 @@ def draw_network(layer_sizes, unit_labels=None, layer_names=None, weight_names=N
     axes.set_aspect("equal")
     axes.axis("off")
     return axes
+
+
+def plot_history(history, target=None, target_label=None, acc_ylim=None, figsize=(7.0, 2.6)):
+    """Draw what :func:`~d2lite.train` returns: the loss and the accuracies, per epoch.
+
+    The left panel shows ``train_loss``; the right one every ``*_acc`` curve
+    (train, valid or test) on its own scale, set by ``acc_ylim`` or fitted to
+    the data. ``target`` draws a dashed horizontal line at an accuracy to
+    beat, labelled ``target_label`` (default: the value as a percentage).
+    Returns the two ``Axes``.
+    """
+    acc_keys = [key for key in history if key.endswith("_acc")]
+    if "train_loss" not in history or not acc_keys:
+        raise ValueError(f"need train_loss and at least one *_acc curve, got {list(history)}")
+    epochs = onp.arange(1, len(history["train_loss"]) + 1)
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=figsize)
+    ax_loss.plot(epochs, history["train_loss"], "-", label="train loss")
+    set_axes(ax_loss, "epoch", "loss", xlim=(1, epochs[-1]))
+    for key, fmt in zip(acc_keys, ("m--", "g-.", "r:", "b-")):
+        ax_acc.plot(epochs, history[key], fmt, label=key.replace("_", " "))
+    if target is not None:
+        ax_acc.axhline(target, color="black", linestyle=":", linewidth=1,
+                       label=target_label or f"target {target:.2%}")
+    set_axes(ax_acc, "epoch", "accuracy", xlim=(1, epochs[-1]), ylim=acc_ylim)
+    ax_acc.legend(fontsize="small")
+    fig.tight_layout()
+    return ax_loss, ax_acc

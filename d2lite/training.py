@@ -67,18 +67,20 @@ def train_epoch(net, train_iter, loss, updater, device=None, epoch=1, on_batch=N
 
 
 def train(net, train_iter, test_iter, loss, num_epochs, updater, device=None,
-          animate=True, verbose=True):
+          animate=True, verbose=True, eval_name="test"):
     """Train a classifier for ``num_epochs``; return the history per epoch.
 
     Draws the train loss, train accuracy and test accuracy with an
     :class:`~d2lite.Animator` (``animate=False`` to skip) and prints one
     line per epoch (``verbose=False`` to skip). Returns a dict with lists
-    ``train_loss``, ``train_acc`` and ``test_acc``.
+    ``train_loss``, ``train_acc`` and ``test_acc``. When ``test_iter`` holds
+    a validation set, ``eval_name="valid"`` names it so in the legend, the
+    printed lines and the history (``valid_acc``).
     """
     device = device or try_gpu()
-    history = {"train_loss": [], "train_acc": [], "test_acc": []}
+    history = {"train_loss": [], "train_acc": [], f"{eval_name}_acc": []}
     animator = Animator(xlabel="epoch", xlim=[0, num_epochs],
-                        legend=["train loss", "train acc", "test acc"]) if animate else None
+                        legend=["train loss", "train acc", f"{eval_name} acc"]) if animate else None
     for epoch in range(1, num_epochs + 1):
         train_loss, train_acc = train_epoch(net, train_iter, loss, updater, device, epoch=epoch)
         test_acc = evaluate_accuracy(net, test_iter, device)
@@ -88,5 +90,5 @@ def train(net, train_iter, test_iter, loss, num_epochs, updater, device=None,
             animator.add(epoch, (train_loss, train_acc, test_acc))
         if verbose:
             print(f"epoch {epoch:2d}: train loss {train_loss:.4f}, "
-                  f"train acc {train_acc:.4f}, test acc {test_acc:.4f}")
+                  f"train acc {train_acc:.4f}, {eval_name} acc {test_acc:.4f}")
     return history

@@ -205,3 +205,70 @@ def test_real_load_data_fashion_mnist(real_data_dir):
     assert X.shape == (100, 1, 28, 28) and y.shape == (100,)
     labels = d2lite.get_fashion_mnist_labels(y)
     assert labels[:3] == ["ankle boot", "pullover", "trouser"]    # the file's first three
+
+
+# --- the validation split ---------------------------------------------------------
+
+def test_train_validation_split_is_a_partition():
+    train_idx, valid_idx = d2lite.train_validation_split(100, 15, seed=3)
+    assert len(train_idx) == 85 and len(valid_idx) == 15
+    assert not set(train_idx.tolist()) & set(valid_idx.tolist())          # disjoint
+    assert sorted(train_idx.tolist() + valid_idx.tolist()) == list(range(100))
+    assert train_idx.tolist() == sorted(train_idx.tolist())
+    assert valid_idx.tolist() != list(range(85, 100))                    # random, not the tail
+
+
+def test_train_validation_split_is_deterministic():
+    onp.random.seed(0)
+    first = d2lite.train_validation_split(1000, 100, seed=0)
+    onp.random.seed(1)                                # the global state plays no part
+    again = d2lite.train_validation_split(1000, 100, seed=0)
+    other = d2lite.train_validation_split(1000, 100, seed=1)
+    onp.testing.assert_array_equal(first[1], again[1])
+    onp.testing.assert_array_equal(first[0], again[0])
+    assert first[1].tolist() != other[1].tolist()
+
+
+@pytest.mark.parametrize("num_validation", [0, -1, 100, 101])
+def test_train_validation_split_rejects_bad_sizes(num_validation):
+    with pytest.raises(ValueError, match="num_validation"):
+        d2lite.train_validation_split(100, num_validation)
+
+
+def test_load_data_mnist_validation_on_fake_data(fake_data):
+    train_iter, valid_iter, test_iter = d2lite.load_data_mnist_validation(
+        16, num_validation=20, seed=5)
+    X_t, y_t, _ = _epoch(train_iter)
+    X_v, y_v, batches = _epoch(valid_iter)
+    X_s, y_s, _ = _epoch(test_iter)
+    _, expected = d2lite.train_validation_split(70, 20, seed=5)
+    assert y_v.tolist() == expected.tolist()                     # labels say the index
+    assert [len(b[1]) for b in batches] == [16, 4]
+    assert len(y_t) == 50 and sorted(y_t.tolist() + y_v.tolist()) == list(range(70))
+    assert y_s.tolist() == list(range(30))
+    for X, y, split in ((X_t, y_t, "train"), (X_v, y_v, "train"), (X_s, y_s, "t10k")):
+        assert X.dtype == onp.float32 and X.shape == (len(y), 1, 28, 28)
+        assert y.dtype == onp.int32
+        onp.testing.assert_allclose(X[:, 0], fake_data["mnist", split][0][y] / 255, rtol=1e-6)
+    # The same split on every call; the training batches are reshuffled.
+    again = d2lite.load_data_mnist_validation(16, num_validation=20, seed=5)
+    assert _epoch(again[1])[1].tolist() == y_v.tolist()
+    assert _epoch(train_iter)[1].tolist() != y_t.tolist()
+
+
+def test_load_data_mnist_validation_fashion(fake_data):
+    _, valid_iter, test_iter = d2lite.load_data_mnist_validation(
+        8, num_validation=10, dataset="fashion-mnist")
+    X, y, _ = _epoch(valid_iter)
+    onp.testing.assert_allclose(X[:, 0], fake_data["fashion-mnist", "train"][0][y] / 255,
+                                rtol=1e-6)
+    X, y, _ = _epoch(test_iter)
+    onp.testing.assert_allclose(X[:, 0], fake_data["fashion-mnist", "t10k"][0] / 255, rtol=1e-6)
+
+
+def test_real_mnist_validation_split(real_data_dir):
+    train_iter, valid_iter, test_iter = d2lite.load_data_mnist_validation(1000)
+    sizes = [sum(len(y) for _, y in it) for it in (train_iter, valid_iter, test_iter)]
+    assert sizes == [55000, 5000, 10000]
+    counts = onp.bincount(_epoch(valid_iter)[1], minlength=10)
+    assert counts.min() > 400            # every digit is there, about 500 of each

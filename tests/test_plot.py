@@ -233,3 +233,50 @@ def test_draw_network_small_layers_and_default_weight_names():
     assert [t.get_text() for t in ax.texts] == [r"$W^{1}$: $2 \times 3$", r"$W^{2}$: $3 \times 1$"]
     with pytest.raises(ValueError, match="two layers"):
         d2lite.draw_network([5])
+
+
+def test_plot_history_two_panels_and_a_target_line():
+    history = {"train_loss": [0.6, 0.4, 0.3], "train_acc": [0.88, 0.91, 0.92],
+               "valid_acc": [0.90, 0.92, 0.93]}
+    ax_loss, ax_acc = d2lite.plot_history(history, target=0.9252, acc_ylim=(0.85, 0.95))
+    assert ax_loss.figure is ax_acc.figure
+    assert _data(ax_loss.lines[0]) == ([1, 2, 3], [0.6, 0.4, 0.3])
+    assert (ax_loss.get_xlabel(), ax_loss.get_ylabel()) == ("epoch", "loss")
+    assert (ax_acc.get_xlabel(), ax_acc.get_ylabel()) == ("epoch", "accuracy")
+    assert [_data(line)[1] for line in ax_acc.lines[:2]] == [[0.88, 0.91, 0.92], [0.9, 0.92, 0.93]]
+    target = ax_acc.lines[2]
+    assert list(target.get_ydata()) == [0.9252, 0.9252]
+    assert [t.get_text() for t in ax_acc.get_legend().get_texts()] == [
+        "train acc", "valid acc", "target 92.52%"]
+    assert ax_acc.get_ylim() == (0.85, 0.95)
+
+
+def test_plot_history_fits_the_accuracy_axis_and_names_the_target():
+    history = {"train_loss": [0.5, 0.4], "test_acc": [0.91, 0.93]}
+    _, ax_acc = d2lite.plot_history(history, target=0.92, target_label="curriculum")
+    lo, hi = ax_acc.get_ylim()
+    assert 0.85 < lo < 0.91 and 0.93 < hi < 0.95       # not squashed onto [0, 1]
+    assert [t.get_text() for t in ax_acc.get_legend().get_texts()] == ["test acc", "curriculum"]
+
+
+def test_plot_history_needs_loss_and_accuracy():
+    with pytest.raises(ValueError, match="train_loss"):
+        d2lite.plot_history({"train_loss": [1.0]})
+
+
+def test_plot_decision_boundary_three_classes_from_scores():
+    X = onp.array([[0, 0], [4, 0], [0, 4]], dtype=onp.float32)
+    y = onp.array([0, 1, 2])
+
+    def predict(grid):      # scores (m, 3): the nearest of the three points wins
+        return -((grid[:, None, :] - X[None]) ** 2).sum(axis=2)
+
+    ax = d2lite.plot_decision_boundary(predict, X, y, resolution=30, legend=True)
+    regions = ax.collections[0]
+    assert regions.get_array().tolist() == [0, 1, 2]                 # three shaded regions
+    ax.figure.canvas.draw()                                          # colours the points
+    colours = {tuple(c) for c in ax.collections[-1].get_facecolors()[:, :3].round(3)}
+    assert len(colours) == 3                                        # one colour per class
+    tab10 = plt.get_cmap("tab10").colors[:3]
+    assert colours == {tuple(onp.round(c, 3)) for c in tab10}
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["class 0", "class 1", "class 2"]

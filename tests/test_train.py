@@ -109,3 +109,14 @@ def test_train_draws_train_and_test_curves(monkeypatch):
     assert animator.X == [[1.0, 2.0]] * 3                           # one point per epoch
     assert animator.Y == [history["train_loss"], history["train_acc"], history["test_acc"]]
     assert animator.axes.get_xlim() == (0.0, 2.0)
+
+
+def test_train_names_a_validation_set(monkeypatch, capsys):
+    drawn = []
+    monkeypatch.setattr(d2lite.training, "Animator",
+                        lambda *args, **kwargs: drawn.append(kwargs) or d2lite.Animator(**kwargs))
+    history = train_on_blobs(2, eval_name="valid")
+    assert list(history) == ["train_loss", "train_acc", "valid_acc"]
+    assert drawn[0]["legend"] == ["train loss", "train acc", "valid acc"]
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and all("valid acc" in line and "test" not in line for line in lines)

@@ -7,6 +7,7 @@ import numpy as onp
 from mxnet import gluon, np, npx
 
 from .hub import DataError, fetch
+from .synthetic import load_array
 
 FASHION_MNIST_LABELS = ("t-shirt", "trouser", "pullover", "dress", "coat",
                         "sandal", "shirt", "sneaker", "bag", "ankle boot")
@@ -104,3 +105,39 @@ def load_data_mnist(batch_size, resize=None):
 def load_data_fashion_mnist(batch_size, resize=None):
     """Like :func:`load_data_mnist`, for Fashion-MNIST (see ``FASHION_MNIST_LABELS``)."""
     return _load_data("fashion-mnist", batch_size, resize)
+
+
+def train_validation_split(n, num_validation, seed=0):
+    """Split the indices ``0, ..., n - 1`` at random into training and validation.
+
+    Returns ``(train_idx, valid_idx)``: two sorted int64 NumPy arrays, disjoint,
+    together holding every index, with ``num_validation`` indices in the second.
+    The split depends only on ``(n, num_validation, seed)``, not on any global
+    random state, so every chapter that asks for it gets the same one.
+    """
+    if not 0 < num_validation < n:
+        raise ValueError(f"num_validation must be between 1 and n - 1 = {n - 1}, "
+                         f"got {num_validation}")
+    order = onp.random.default_rng(seed).permutation(n)
+    return onp.sort(order[num_validation:]), onp.sort(order[:num_validation])
+
+
+def load_data_mnist_validation(batch_size, num_validation=5000, seed=0, dataset="mnist"):
+    """Return ``(train_iter, valid_iter, test_iter)``: MNIST with a validation split.
+
+    Holds out ``num_validation`` of the 60,000 training images (chosen by
+    :func:`train_validation_split` with ``seed``) to choose settings on, so
+    that the test set is used only once, at the end. Batches are as in
+    :func:`load_data_mnist`: float32 images ``(batch, 1, 28, 28)`` in [0, 1]
+    and int32 labels; only the training batches are shuffled. ``dataset`` is
+    ``"mnist"`` or ``"fashion-mnist"``.
+    """
+    def arrays(train):
+        images, labels = read_mnist(dataset, train)
+        return (images[:, None] / 255).astype(onp.float32), labels
+
+    X, y = arrays(True)
+    train_idx, valid_idx = train_validation_split(len(X), num_validation, seed)
+    return (load_array((X[train_idx], y[train_idx]), batch_size, is_train=True),
+            load_array((X[valid_idx], y[valid_idx]), batch_size, is_train=False),
+            load_array(arrays(False), batch_size, is_train=False))
