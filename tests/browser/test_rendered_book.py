@@ -116,40 +116,51 @@ async () => {
     if (m) raw.push(t.slice(Math.max(0, m.index - 40), m.index + 40).replace(/\s+/g, ' '));
   }
 
+  // Display math that does not fit: the end of the formula is hidden.
+  const wideMath = Array.from(document.querySelectorAll('div.math, mjx-container[display="true"]'))
+    .filter(m => m.scrollWidth > m.clientWidth + 1)
+    .map(m => {
+      try { return MathJax.startup.document.getMathItemsWithin(m)[0].math.trim().slice(0, 80); }
+      catch (e) { return m.textContent.trim().slice(0, 80); }
+    });
+
   const images = Array.from(document.images)
     .filter(img => !img.complete || img.naturalWidth === 0)
     .map(img => img.getAttribute('src'));
 
-  // Output blocks: how many monospace characters fit, and which ones overflow.
-  const blocks = Array.from(document.querySelectorAll(
-      '.cell_output pre, .cell_output .output, .cell_output > div, .cell_output img, .cell_output table'));
-  let fits = null;
-  const firstPre = document.querySelector('.cell_output pre');
-  if (firstPre) {
+  // Output blocks: which ones overflow, and how many monospace characters fit in them.
+  const fitsIn = b => {
     const probe = document.createElement('span');
     probe.textContent = 'x'.repeat(100);
-    firstPre.appendChild(probe);
+    probe.style.whiteSpace = 'pre';
+    b.appendChild(probe);
     const charWidth = probe.getBoundingClientRect().width / 100;
     probe.remove();
-    const style = getComputedStyle(firstPre);
-    const inner = firstPre.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
-    fits = Math.floor(inner / charWidth);
-  }
+    const style = getComputedStyle(b);
+    const inner = b.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    return Math.floor(inner / charWidth);
+  };
+  const blocks = Array.from(document.querySelectorAll(
+      '.cell_output pre, .cell_output .output, .cell_output > div, .cell_output img, .cell_output table'));
   const column = document.querySelector('.bd-article, article, main');
   const columnRight = column ? column.getBoundingClientRect().right : window.innerWidth;
   const wide = [];
   blocks.forEach((b, i) => {
     const r = b.getBoundingClientRect();
     if (b.scrollWidth > b.clientWidth + 1 || r.right > columnRight + 1) {
-      const text = (b.innerText || b.getAttribute('src') || '').split('\n').find(l => l.trim()) || '';
-      const longest = Math.max(0, ...(b.innerText || '').split('\n').map(l => l.length));
+      const lines = (b.innerText || '').split('\n');
+      const longest = lines.reduce((a, l) => l.length > a.length ? l : a, '');
       wide.push({block: i, tag: b.tagName.toLowerCase(), scroll: b.scrollWidth, client: b.clientWidth,
-                 longest: longest, first: text.slice(0, 100)});
+                 fits: b.tagName === 'PRE' ? fitsIn(b) : null,
+                 first: (lines.find(l => l.trim()) || b.getAttribute('src') || '').slice(0, 100),
+                 longest: longest.length, longestLine: longest.slice(0, 120)});
     }
   });
+  const firstPre = document.querySelector('.cell_output pre');
+  const fits = firstPre ? fitsIn(firstPre) : null;
   const outputs = Array.from(document.querySelectorAll('.cell_output')).map(o => o.innerText);
   return {hasMath, mathjax, nMath: maths.length,
-          nTypeset: maths.length - untypeset.length, untypeset, texErrors, raw, images,
+          nTypeset: maths.length - untypeset.length, untypeset, texErrors, raw, wideMath, images,
           fits, wide, outputs, pageWidth: document.documentElement.scrollWidth};
 }
 """
@@ -193,13 +204,14 @@ def test_page_renders(page, server, browser):
     if info["raw"]:
         problems.append(f"{len(info['raw'])} raw TeX delimiters in the text, e.g. "
                         + " | ".join(f"...{t}..." for t in info["raw"][:4]))
+    problems += [f"display math wider than its column: {t!r}" for t in dict.fromkeys(info["wideMath"])]
     problems += [f"image did not load: {src}" for src in info["images"]]
     problems += [f"request left the machine: {url}" for url in sorted(set(external))]
     for w in info["wide"]:
         problems.append(
             f"output block {w['block']} ({w['tag']}) wider than its column: "
-            f"{w['scroll']} px in {w['client']} px, longest line {w['longest']} characters "
-            f"(the column fits {info['fits']}); first line: {w['first']!r}")
+            f"{w['scroll']} px in {w['client']} px; first line {w['first']!r}; "
+            f"longest line ({w['longest']} characters, {w['fits']} fit): {w['longestLine']!r}")
     for text in info["outputs"]:
         for pattern in MACHINE_PATHS:
             for m in re.finditer(pattern, text):
