@@ -5,8 +5,9 @@ folder out). Serves ``_build/html`` on 127.0.0.1, opens every page at a laptop
 viewport, saves a full-page screenshot under ``_build/screenshots/`` and checks
 that MathJax typeset every math span, that no raw TeX delimiter is left in the
 text, that no JavaScript error happened, that every image loaded, that no
-request left the machine, that no output block is wider than its column and
-that no output shows a path of the machine that built it.
+request left the machine, that figures are sharp (SVG or 2x bitmaps), that no
+output block or display formula is wider than its column and that no output
+shows a path of the machine that built it.
 
 Needs Chromium (Debian: ``apt-get install -y chromium``) or the path to one in
 ``$D2LITE_CHROMIUM``; Playwright drives it (no ``playwright install`` needed).
@@ -124,6 +125,12 @@ async () => {
       catch (e) { return m.textContent.trim().slice(0, 80); }
     });
 
+  // Figures must stay sharp on a laptop screen: SVG, or a bitmap of at least twice its size.
+  const blurry = Array.from(document.querySelectorAll('.cell_output img'))
+    .filter(img => !/\.svg$/.test(img.getAttribute('src') || '') && img.naturalWidth > 0
+                   && img.naturalWidth < 2 * img.getBoundingClientRect().width)
+    .map(img => `${img.getAttribute('src')} (${img.naturalWidth} px shown ${Math.round(img.getBoundingClientRect().width)} px wide)`);
+
   const images = Array.from(document.images)
     .filter(img => !img.complete || img.naturalWidth === 0)
     .map(img => img.getAttribute('src'));
@@ -160,7 +167,7 @@ async () => {
   const fits = firstPre ? fitsIn(firstPre) : null;
   const outputs = Array.from(document.querySelectorAll('.cell_output')).map(o => o.innerText);
   return {hasMath, mathjax, nMath: maths.length,
-          nTypeset: maths.length - untypeset.length, untypeset, texErrors, raw, wideMath, images,
+          nTypeset: maths.length - untypeset.length, untypeset, texErrors, raw, wideMath, blurry, images,
           fits, wide, outputs, pageWidth: document.documentElement.scrollWidth};
 }
 """
@@ -205,6 +212,7 @@ def test_page_renders(page, server, browser):
         problems.append(f"{len(info['raw'])} raw TeX delimiters in the text, e.g. "
                         + " | ".join(f"...{t}..." for t in info["raw"][:4]))
     problems += [f"display math wider than its column: {t!r}" for t in dict.fromkeys(info["wideMath"])]
+    problems += [f"blurry figure (not SVG, under 2x resolution): {b}" for b in info["blurry"]]
     problems += [f"image did not load: {src}" for src in info["images"]]
     problems += [f"request left the machine: {url}" for url in sorted(set(external))]
     for w in info["wide"]:
