@@ -75,3 +75,13 @@ def test_book_config_ships_mathjax_and_merges_streams():
     ext.setup(app)
     assert "://" not in app.config.mathjax_path
     assert (Path(ext.__file__).parent / "static" / app.config.mathjax_path).is_file()
+
+
+def test_book_html_fix_keeps_one_copy_of_each_script():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("d2lite_html", ROOT / "book" / "_ext" / "d2lite_html.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    context = {"script_files": ["const A = 1", "a.js", "const A = 1", "b.js", "a.js"], "js_tag": str}
+    module._drop_duplicate_scripts(None, "page", "page.html", context, None)
+    assert context["script_files"] == ["const A = 1", "a.js", "b.js"]

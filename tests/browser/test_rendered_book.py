@@ -220,11 +220,14 @@ def test_page_renders(page, server, browser):
             f"output block {w['block']} ({w['tag']}) wider than its column: "
             f"{w['scroll']} px in {w['client']} px; first line {w['first']!r}; "
             f"longest line ({w['longest']} characters, {w['fits']} fit): {w['longestLine']!r}")
+    paths = {}
     for text in info["outputs"]:
         for pattern in MACHINE_PATHS:
             for m in re.finditer(pattern, text):
                 line = text[:m.start()].rsplit("\n", 1)[-1] + text[m.start():].split("\n", 1)[0]
-                problems.append(f"machine path in an output: {line.strip()[:160]!r}")
+                paths[line.strip()[:160]] = None
+    problems += [f"machine path in an output: {line!r}" for line in paths]
     if info["pageWidth"] > VIEWPORT["width"]:
         problems.append(f"the page scrolls sideways: {info['pageWidth']} px wide")
-    assert not problems, f"{page}:\n  " + "\n  ".join(problems)
+    if problems:
+        pytest.fail(f"{page}:\n  " + "\n  ".join(problems), pytrace=False)
