@@ -45,9 +45,10 @@ unit: venv
 notebooks: venv
 	$(BIN)/python -m pytest book --nbval-lax --nbval-current-env --nbval-cell-timeout=900
 
-# Executes every notebook and writes _build/html; any Sphinx warning fails the build.
+# Executes every notebook and writes _build/html (--all: every page, even when
+# only d2lite changed); any Sphinx warning fails the build.
 book: venv
-	$(BIN)/jupyter-book build . --warningiserror --keep-going
+	$(BIN)/jupyter-book build . --all --warningiserror --keep-going
 	@echo "Open _build/html/index.html"
 
 # Builds the book, then opens every page in headless Chromium and checks what a
