@@ -18,7 +18,7 @@ export OMP_NUM_THREADS ?= $(shell nproc 2>/dev/null || echo 1)
 export OMP_WAIT_POLICY ?= PASSIVE
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: all venv test unit notebooks book lab clean
+.PHONY: all venv test unit notebooks book check-book lab clean
 
 all: test
 
@@ -35,19 +35,27 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	touch $@
 
 # Unit tests and every notebook under book/ (nbval finds them), in one run.
+# tests/browser needs a built book: `make check-book` runs it.
 test: venv
-	$(BIN)/python -m pytest tests book --nbval-lax --nbval-current-env --nbval-cell-timeout=900
+	$(BIN)/python -m pytest tests book --ignore=tests/browser --nbval-lax --nbval-current-env --nbval-cell-timeout=900
 
 unit: venv
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests --ignore=tests/browser
 
 notebooks: venv
 	$(BIN)/python -m pytest book --nbval-lax --nbval-current-env --nbval-cell-timeout=900
 
-# Executes every notebook and writes _build/html; any Sphinx warning fails the build.
+# Executes every notebook and writes _build/html (--all: every page, even when
+# only d2lite changed); any Sphinx warning fails the build.
 book: venv
-	$(BIN)/jupyter-book build . --warningiserror --keep-going
+	$(BIN)/jupyter-book build . --all --warningiserror --keep-going
 	@echo "Open _build/html/index.html"
+
+# Builds the book, then opens every page in headless Chromium and checks what a
+# reader sees (math typeset, no JS errors, images, no outside request, outputs
+# within the column); screenshots go to _build/screenshots/.
+check-book: book
+	$(BIN)/python -m pytest tests/browser
 
 lab: venv
 	$(BIN)/jupyter lab book

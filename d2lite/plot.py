@@ -3,6 +3,20 @@ import matplotlib.pyplot as plt
 import numpy as onp
 
 
+def use_svg_display():
+    """Show figures in Jupyter as SVG, sharp at any zoom (a no-op outside IPython)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    if get_ipython() is not None:
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+        set_matplotlib_formats("svg")
+
+
+use_svg_display()   # every chapter imports d2lite, so every chapter's figures are SVG
+
+
 def set_figsize(figsize=(3.5, 2.5)):
     """Set the default matplotlib figure size, in inches."""
     plt.rcParams["figure.figsize"] = figsize

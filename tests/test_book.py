@@ -53,3 +53,35 @@ def test_notebook_seeds_first_and_checks_its_claims(path):
     hidden = [c for c in cells if "remove-cell" in c.get("metadata", {}).get("tags", [])]
     assert hidden and all("assert" in "".join(c["source"]) for c in hidden), \
         f"{path.name}: needs hidden assert cells (tagged remove-cell) that check its results"
+
+
+def test_book_config_ships_mathjax_and_merges_streams():
+    # What the rendered book needs from the configuration (tests/browser checks the result).
+    import importlib
+    from types import SimpleNamespace
+
+    from jupyter_book.config import get_final_config
+
+    sphinx_config, _ = get_final_config(
+        user_yaml=ROOT / "_config.yml", cli_config={"latex_individualpages": False}, sourcedir=ROOT)
+    assert sphinx_config.get("nb_merge_streams") is True, \
+        "set sphinx.config.nb_merge_streams: a training log must be one box, not one per print"
+    assert "sphinx-mathjax-offline" in sphinx_config["extensions"], \
+        "MathJax must ship with the book: add sphinx-mathjax-offline to sphinx.extra_extensions"
+    assert "mathjax_path" not in sphinx_config, "mathjax_path would override the shipped MathJax"
+    # The extension points Sphinx at its own copy, which it copies into _static.
+    ext = importlib.import_module("sphinx-mathjax-offline")
+    app = SimpleNamespace(config=SimpleNamespace(), connect=lambda *args: None)
+    ext.setup(app)
+    assert "://" not in app.config.mathjax_path
+    assert (Path(ext.__file__).parent / "static" / app.config.mathjax_path).is_file()
+
+
+def test_book_html_fix_keeps_one_copy_of_each_script():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("d2lite_html", ROOT / "book" / "_ext" / "d2lite_html.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    context = {"script_files": ["const A = 1", "a.js", "const A = 1", "b.js", "a.js"], "js_tag": str}
+    module._drop_duplicate_scripts(None, "page", "page.html", context, None)
+    assert context["script_files"] == ["const A = 1", "a.js", "b.js"]

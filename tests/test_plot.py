@@ -128,7 +128,8 @@ def test_animator_accepts_mxnet_scalars():
 
 
 def _images(cell):
-    return sum("image/png" in out.get("data", {}) for out in cell.outputs)
+    return sum(bool({"image/png", "image/svg+xml"} & set(out.get("data", {})))
+               for out in cell.outputs)
 
 
 def test_animator_leaves_one_figure_in_a_headless_notebook(monkeypatch):
@@ -160,6 +161,10 @@ def test_animator_leaves_one_figure_in_a_headless_notebook(monkeypatch):
     assert _images(nb.cells[2]) == 0
     assert sum(_images(c) for c in nb.cells[:3]) == 1
     assert _images(nb.cells[3]) == 2
+    # Importing d2lite switched Jupyter's figures to SVG, sharp at any zoom.
+    figures = [out["data"] for c in nb.cells for out in c.outputs
+               if any(k.startswith("image/") for k in out.get("data", {}))]
+    assert figures and all(set(d) == {"text/plain", "image/svg+xml"} for d in figures)
 
 
 def test_show_trace_1d_and_2d_draw_the_path():
