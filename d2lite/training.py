@@ -17,6 +17,11 @@ def accuracy(y_hat, y):
 
     ``y`` holds the ``n`` labels, shape ``(n,)``; any other shape is a ValueError.
     """
+    return float(_correct(y_hat, y))
+
+
+def _correct(y_hat, y):
+    """:func:`accuracy` as an MXNet scalar, computed without waiting for it."""
     if y_hat.ndim > 1 and y_hat.shape[1] > 1:
         y_hat = y_hat.argmax(axis=1)
     if y.ndim != 1 or y_hat.shape != y.shape:
@@ -24,7 +29,7 @@ def accuracy(y_hat, y):
             f"accuracy needs one label per example, shape (n,), and n predictions: got "
             f"labels of shape {y.shape} for predictions of shape {y_hat.shape}. "
             f"Flatten labels of shape (n, 1) with y.reshape(-1).")
-    return float((y_hat.astype(y.dtype) == y).sum())
+    return (y_hat.astype(y.dtype) == y).sum()
 
 
 def evaluate_accuracy(net, data_iter, device=None):
@@ -69,19 +74,26 @@ def train_epoch(net, train_iter, loss, updater, device=None, epoch=1, on_batch=N
     if isinstance(updater, gluon.Trainer):
         updater = updater.step
     metric = Accumulator(3)  # summed loss, correct predictions, examples
+    classes = None  # the network's number of outputs, known after the first batch
     for i, (X, y) in enumerate(train_iter):
-        X, y_host = X.as_in_ctx(device), y
-        y = y.as_in_ctx(device)
+        # Check the labels while the CPU is idle, before the forward pass:
+        # checked during it, they cost several times more.
+        if classes is not None:
+            _check_labels(y, classes)
+        X, y_host, y = X.as_in_ctx(device), y, y.as_in_ctx(device)
         with autograd.record():
             y_hat = net(X)
-            if y_hat.ndim == 2 and y_hat.shape[1] > 1:
-                _check_labels(y_host, y_hat.shape[1])
+            if classes is None and y_hat.ndim == 2 and y_hat.shape[1] > 1:
+                classes = y_hat.shape[1]
+                _check_labels(y_host, classes)
             l = loss(y_hat, y)
         l.backward()
-        loss_sum = float(l.sum())  # waits for the forward pass only
-        check_finite(loss_sum, epoch, i + 1)
+        # Both sums are queued before the update; the loop waits for them once.
+        loss_sum, correct = l.sum(), _correct(y_hat, y)
+        loss_sum = float(loss_sum)
+        check_finite(loss_sum, epoch, i + 1)  # before the update: parameters stay finite
         updater(X.shape[0])
-        metric.add(loss_sum, accuracy(y_hat, y), y.size)
+        metric.add(loss_sum, correct, y.size)
         if on_batch is not None:
             on_batch(i, metric[0] / metric[2], metric[1] / metric[2])
     if metric[2] == 0:

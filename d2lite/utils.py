@@ -105,9 +105,12 @@ def _check_labels(y, num_classes):
     labels = y.asnumpy() if hasattr(y, "asnumpy") else onp.asarray(y)
     if labels.size == 0:
         return
-    is_float = labels.dtype.kind == "f"
-    if (labels.min() >= 0 and labels.max() < num_classes  # a NaN label fails this too
-            and not (is_float and (labels != onp.floor(labels)).any())):
+    is_float = labels.dtype.kind not in "iub"
+    if not is_float:  # one pass: read as unsigned, a negative label is a huge number
+        if labels.view(labels.dtype.str.replace("i", "u")).max() < num_classes:
+            return
+    elif (labels.min() >= 0 and labels.max() < num_classes  # a NaN label fails this too
+          and (labels == onp.floor(labels)).all()):
         return
     flat = labels.reshape(-1)
     ok = (flat >= 0) & (flat < num_classes)

@@ -110,9 +110,8 @@ def test_only_the_gpus_that_work_are_used(visible_gpus):
 
 @pytest.mark.parametrize("index, error", [
     (1.5, TypeError), (1.0, TypeError), ("0", TypeError), (True, TypeError), (None, TypeError),
-    (-2, ValueError),
 ])
-def test_gpu_index_must_be_a_non_negative_integer(gpus, index, error):
+def test_gpu_index_must_be_an_integer(gpus, index, error):
     # Regression: try_gpu(1.5) and try_gpu(True) quietly returned a device.
     gpus(2)
     with pytest.raises(error, match="GPU index"):
