@@ -4,6 +4,8 @@ import warnings
 
 import mxnet as mx
 
+from .utils import _check_int
+
 
 def cpu():
     """Return the CPU context."""
@@ -47,13 +49,14 @@ def num_gpus():
 def try_gpu(i=0):
     """Return ``gpu(i)`` if that GPU exists and works, else ``cpu()``.
 
+    ``i`` must be an integer >= 0 (a TypeError or ValueError otherwise).
+
     Examples
     --------
     >>> from mxnet import np
     >>> x = np.ones(3, ctx=try_gpu())   # runs on a GPU when there is one
     """
-    if i < 0:
-        raise ValueError(f"GPU index must be >= 0, got {i}")
+    i = _check_int(i, "the GPU index", 0)
     return mx.gpu(i) if i in _usable_gpus() else mx.cpu()
 
 

@@ -5,7 +5,7 @@ from mxnet import autograd, gluon, np
 
 from .device import try_gpu
 from .plot import Animator
-from .utils import Accumulator
+from .utils import Accumulator, _check_labels
 
 
 class NaNLossError(FloatingPointError):
@@ -13,19 +13,37 @@ class NaNLossError(FloatingPointError):
 
 
 def accuracy(y_hat, y):
-    """Number of correct predictions: ``y_hat`` holds scores ``(n, classes)`` or labels."""
+    """Number of correct predictions: ``y_hat`` holds scores ``(n, classes)`` or labels.
+
+    ``y`` holds the ``n`` labels, shape ``(n,)``; any other shape is a ValueError.
+    """
+    return float(_correct(y_hat, y))
+
+
+def _correct(y_hat, y):
+    """:func:`accuracy` as an MXNet scalar, computed without waiting for it."""
     if y_hat.ndim > 1 and y_hat.shape[1] > 1:
         y_hat = y_hat.argmax(axis=1)
-    return float((y_hat.astype(y.dtype) == y).sum())
+    if y.ndim != 1 or y_hat.shape != y.shape:
+        raise ValueError(
+            f"accuracy needs one label per example, shape (n,), and n predictions: got "
+            f"labels of shape {y.shape} for predictions of shape {y_hat.shape}. "
+            f"Flatten labels of shape (n, 1) with y.reshape(-1).")
+    return (y_hat.astype(y.dtype) == y).sum()
 
 
 def evaluate_accuracy(net, data_iter, device=None):
-    """Fraction of the examples in ``data_iter`` that ``net`` classifies correctly."""
+    """Fraction of the examples in ``data_iter`` that ``net`` classifies correctly.
+
+    A ValueError if ``data_iter`` yields no examples.
+    """
     device = device or try_gpu()
     metric = Accumulator(2)  # correct predictions, examples
     for X, y in data_iter:
         X, y = X.as_in_ctx(device), y.as_in_ctx(device)
         metric.add(accuracy(net(X), y), y.size)
+    if metric[1] == 0:
+        raise ValueError("evaluate_accuracy got no examples: data_iter is empty")
     return metric[0] / metric[1]
 
 
@@ -44,25 +62,42 @@ def train_epoch(net, train_iter, loss, updater, device=None, epoch=1, on_batch=N
     ``updater`` is a ``gluon.Trainer`` or a function ``updater(batch_size)``
     that updates the parameters from their gradients (e.g. a minibatch SGD
     step). ``on_batch(i, mean_loss, accuracy)`` is called after each batch
-    ``i`` (0-based) with the running averages. Stops with
-    :class:`NaNLossError` at the first step whose loss is NaN or infinite.
+    ``i`` (0-based) with the running averages.
+
+    Stops with :class:`NaNLossError` at the first step whose loss is NaN or
+    infinite, before that step updates the parameters. Labels must be class
+    indices in ``[0, classes)`` for a network with ``classes`` outputs (a
+    ValueError names a bad one before it reaches the loss), and
+    ``train_iter`` must yield at least one example.
     """
     device = device or try_gpu()
     if isinstance(updater, gluon.Trainer):
         updater = updater.step
     metric = Accumulator(3)  # summed loss, correct predictions, examples
+    classes = None  # the network's number of outputs, known after the first batch
     for i, (X, y) in enumerate(train_iter):
-        X, y = X.as_in_ctx(device), y.as_in_ctx(device)
+        # Check the labels while the CPU is idle, before the forward pass:
+        # checked during it, they cost several times more.
+        if classes is not None:
+            _check_labels(y, classes)
+        X, y_host, y = X.as_in_ctx(device), y, y.as_in_ctx(device)
         with autograd.record():
             y_hat = net(X)
+            if classes is None and y_hat.ndim == 2 and y_hat.shape[1] > 1:
+                classes = y_hat.shape[1]
+                _check_labels(y_host, classes)
             l = loss(y_hat, y)
         l.backward()
+        # Both sums are queued before the update; the loop waits for them once.
+        loss_sum, correct = l.sum(), _correct(y_hat, y)
+        loss_sum = float(loss_sum)
+        check_finite(loss_sum, epoch, i + 1)  # before the update: parameters stay finite
         updater(X.shape[0])
-        loss_sum = float(l.sum())
-        check_finite(loss_sum, epoch, i + 1)
-        metric.add(loss_sum, accuracy(y_hat, y), y.size)
+        metric.add(loss_sum, correct, y.size)
         if on_batch is not None:
             on_batch(i, metric[0] / metric[2], metric[1] / metric[2])
+    if metric[2] == 0:
+        raise ValueError("train_epoch got no examples: train_iter is empty")
     return metric[0] / metric[2], metric[1] / metric[2]
 
 
@@ -75,7 +110,8 @@ def train(net, train_iter, test_iter, loss, num_epochs, updater, device=None,
     line per epoch (``verbose=False`` to skip). Returns a dict with lists
     ``train_loss``, ``train_acc`` and ``test_acc``. When ``test_iter`` holds
     a validation set, ``eval_name="valid"`` names it so in the legend, the
-    printed lines and the history (``valid_acc``).
+    printed lines and the history (``valid_acc``). Raises as
+    :func:`train_epoch` does (NaN loss, bad labels, no examples).
     """
     device = device or try_gpu()
     history = {"train_loss": [], "train_acc": [], f"{eval_name}_acc": []}

@@ -1,4 +1,5 @@
 """Small helpers every chapter uses: seeding, timing and running sums."""
+import numbers
 import random
 import time
 
@@ -36,7 +37,9 @@ class Timer:
         return self.times[-1]
 
     def avg(self):
-        """Average of the recorded times."""
+        """Average of the recorded times; a RuntimeError before the first ``stop()``."""
+        if not self.times:
+            raise RuntimeError("no time recorded yet: call timer.stop() before timer.avg()")
         return sum(self.times) / len(self.times)
 
     def sum(self):
@@ -80,3 +83,41 @@ class Accumulator:
 
     def __len__(self):
         return len(self.data)
+
+
+def _check_int(value, name, minimum):
+    """Return ``value`` if it is an integer >= ``minimum``; else a TypeError or ValueError."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r} "
+                        f"({type(value).__name__})")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return int(value)
+
+
+def _check_labels(y, num_classes):
+    """Raise a ValueError unless every label in ``y`` is a class index in [0, num_classes).
+
+    Checked on the host (a copy of a few hundred labels costs microseconds),
+    before the labels reach an MXNet indexing operation: MXNet does not
+    check indices, and a label of -1 can crash the whole process.
+    """
+    labels = y.asnumpy() if hasattr(y, "asnumpy") else onp.asarray(y)
+    if labels.size == 0:
+        return
+    is_float = labels.dtype.kind not in "iub"
+    if not is_float:  # one pass: read as unsigned, a negative label is a huge number
+        if labels.view(labels.dtype.str.replace("i", "u")).max() < num_classes:
+            return
+    elif (labels.min() >= 0 and labels.max() < num_classes  # a NaN label fails this too
+          and (labels == onp.floor(labels)).all()):
+        return
+    flat = labels.reshape(-1)
+    ok = (flat >= 0) & (flat < num_classes)
+    if is_float:
+        ok &= flat == onp.floor(flat)
+    bad = flat[onp.argmin(ok)].item()
+    raise ValueError(
+        f"label {bad} is not a class index: with {num_classes} outputs (classes), labels "
+        f"must be whole numbers from 0 to {num_classes - 1}. Check the labels (1-based "
+        f"instead of 0-based?) or give the network more outputs.")

@@ -106,3 +106,13 @@ def test_only_the_gpus_that_work_are_used(visible_gpus):
         assert d2lite.try_gpu(0) == mx.cpu()
     assert d2lite.try_gpu(1) == mx.gpu(1)
     assert d2lite.num_gpus() == 1 and d2lite.try_all_gpus() == [mx.gpu(1)]
+
+
+@pytest.mark.parametrize("index, error", [
+    (1.5, TypeError), (1.0, TypeError), ("0", TypeError), (True, TypeError), (None, TypeError),
+])
+def test_gpu_index_must_be_an_integer(gpus, index, error):
+    # Regression: try_gpu(1.5) and try_gpu(True) quietly returned a device.
+    gpus(2)
+    with pytest.raises(error, match="GPU index"):
+        d2lite.try_gpu(index)

@@ -1,8 +1,11 @@
 import hashlib
 import http.server
 import re
+import os
 import socket
+import subprocess
 import threading
+import time
 import types
 from pathlib import Path
 
@@ -30,7 +33,8 @@ def server(tmp_path, monkeypatch):
 
     Special paths: ``/nolength/<f>`` serves ``<f>`` without a Content-Length;
     ``/garbage`` answers with a malformed status line; ``/chunked-cut`` sends a
-    chunked body and hangs up in the middle of it.
+    chunked body and hangs up in the middle of it; ``/trickle`` promises the
+    whole content but sends one byte every 50 ms, for at most 5 s.
     """
     for var in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
         monkeypatch.delenv(var, raising=False)
@@ -56,6 +60,17 @@ def server(tmp_path, monkeypatch):
             elif self.path == "/chunked-cut":
                 self.wfile.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                                  + b"%x\r\n" % len(CONTENT) + CONTENT[:100])
+            elif self.path == "/trickle":
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(CONTENT)))
+                self.end_headers()
+                try:
+                    for byte in CONTENT[:100]:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(0.05)
+                except OSError:                  # the client gave up
+                    pass
             else:
                 super().do_GET()
 
@@ -265,3 +280,99 @@ def test_broken_only_mirror_is_a_data_error(server, monkeypatch, isolated_cache)
     with pytest.raises(DataError, match="garbage"):
         hub.fetch(NAME, quiet=True)
     assert files_under(isolated_cache) == []
+
+
+# --- bad set-ups and slow or killed downloads -------------------------------------
+
+def test_data_dir_that_is_a_file_is_a_clear_error(monkeypatch, tmp_path):
+    # Regression: it was ignored, and the error then said to put data under data.txt/mnist/.
+    not_a_folder = tmp_path / "data.txt"
+    not_a_folder.write_text("hello")
+    monkeypatch.setenv("D2LITE_DATA_DIR", str(not_a_folder))
+    for call in (lambda: hub.fetch("mnist/t10k-labels-idx1-ubyte.gz"), hub.data_dir):
+        with pytest.raises(DataError, match="a file, not a folder") as err:
+            call()
+        assert str(not_a_folder) in str(err.value)
+
+
+def test_read_only_cache_is_a_clear_error(server, monkeypatch, isolated_cache):
+    # Regression: a bare PermissionError on a .part file, no URL, no advice.
+    (server.root / "file.bin").write_bytes(CONTENT)
+    register(monkeypatch, server.url + "/file.bin")
+    monkeypatch.delenv("D2LITE_DATA_DIR", raising=False)
+    folder = isolated_cache / "toy"
+    folder.mkdir(parents=True)
+    folder.chmod(0o555)
+    if os.geteuid() == 0:       # root writes anyway: fail as the OS would for anyone else
+        def refuse(*args, **kwargs):
+            raise PermissionError(13, "Permission denied", str(folder))
+        monkeypatch.setattr(hub.tempfile, "mkstemp", refuse)
+    try:
+        with pytest.raises(DataError, match="not writable") as err:
+            hub.fetch(NAME, quiet=True)
+    finally:
+        folder.chmod(0o755)
+    message = str(err.value)
+    assert str(folder) in message and server.url + "/file.bin" in message
+    assert "XDG_CACHE_HOME" in message
+    assert server.requests == []               # nowhere to save it: nothing downloaded
+
+
+def test_a_trickling_server_is_abandoned_at_the_deadline(server, monkeypatch, isolated_cache):
+    # Regression: one byte per second was never abandoned (only each read had a timeout).
+    monkeypatch.setattr(hub, "DOWNLOAD_DEADLINE", 0.5)
+    register(monkeypatch, server.url + "/trickle")
+    start = time.monotonic()
+    with pytest.raises(DataError, match=r"deadline of 0\.5 s") as err:
+        hub.fetch(NAME, quiet=True)
+    assert time.monotonic() - start < 3
+    assert server.url + "/trickle" in str(err.value) and "DOWNLOAD_DEADLINE" in str(err.value)
+    assert files_under(isolated_cache) == []
+
+
+def test_stale_part_files_are_removed_live_ones_kept(server, monkeypatch, isolated_cache):
+    # Regression: a .part file left by a killed download stayed forever.
+    (server.root / "file.bin").write_bytes(CONTENT)
+    register(monkeypatch, server.url + "/file.bin")
+    folder = isolated_cache / "toy"
+    folder.mkdir(parents=True)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    alive = subprocess.Popen(["sleep", "60"])
+    try:
+        parts = {name: folder / name for name in (
+            f"file.bin.{dead.pid}.k1lled_x.part",      # its process is gone: stale
+            f"file.bin.{alive.pid}.l1ve_dl0.part",     # another process still downloading
+            f"file.bin.{alive.pid}.ancient0.part",     # pid alive (reused?) but far too old
+            "file.bin.oldstyle.part",                  # no pid, recent: maybe live, kept
+            "file.bin.0ldstyle.part",                  # no pid, too old
+            f"other.bin.{dead.pid}.notmine0.part",     # another file's: not ours to judge
+        )}
+        for path in parts.values():
+            path.write_bytes(b"partial")
+        long_ago = time.time() - hub.STALE_PART_AGE - 60
+        for name in (f"file.bin.{alive.pid}.ancient0.part", "file.bin.0ldstyle.part"):
+            os.utime(parts[name], (long_ago, long_ago))
+        path = hub.fetch(NAME, quiet=True)
+        assert path.read_bytes() == CONTENT
+        left = {p.name for p in folder.iterdir()}
+        assert left == {"file.bin", f"file.bin.{alive.pid}.l1ve_dl0.part",
+                        "file.bin.oldstyle.part", f"other.bin.{dead.pid}.notmine0.part"}
+    finally:
+        alive.kill()
+        alive.wait()
+
+
+def test_part_file_names_hold_the_pid(server, monkeypatch, isolated_cache):
+    (server.root / "file.bin").write_bytes(CONTENT)
+    register(monkeypatch, server.url + "/file.bin")
+    seen = []
+    real_copy = hub._copy_url
+
+    def spy(url, out, name, quiet):
+        seen.extend(p.name for p in (isolated_cache / "toy").glob("*.part"))
+        return real_copy(url, out, name, quiet)
+
+    monkeypatch.setattr(hub, "_copy_url", spy)
+    hub.fetch(NAME, quiet=True)
+    assert len(seen) == 1 and re.fullmatch(rf"file\.bin\.{os.getpid()}\.\w+\.part", seen[0])

@@ -91,3 +91,62 @@ def test_cross_entropy_picks_the_label_probability():
     Y_hat = np.array([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]])
     loss = d2lite.cross_entropy(Y_hat, np.array([0, 2], dtype="int32")).asnumpy()
     onp.testing.assert_allclose(loss, -onp.log([0.1, 0.5]), rtol=1e-6)
+
+
+# --- bad input: a clear error, never a silently wrong answer --------------------
+
+def test_synthetic_data_rejects_w_of_the_wrong_shape():
+    # Regression: w of shape (2, 3) gave y of shape (15, 1) for 5 examples.
+    with pytest.raises(ValueError, match=r"one weight per feature.*\(2, 3\)"):
+        d2lite.synthetic_data(np.ones((2, 3)), 0.0, 5)
+    with pytest.raises(ValueError, match="one weight per feature"):
+        d2lite.synthetic_data(np.ones((1, 2, 1)), 0.0, 5)
+    X, y = d2lite.synthetic_data(np.ones((2, 1)), 1.0, 5, noise=0.0)   # a column is fine
+    assert X.shape == (5, 2) and y.shape == (5, 1)
+    onp.testing.assert_allclose(y.asnumpy()[:, 0], X.asnumpy().sum(axis=1) + 1, rtol=1e-5)
+
+
+@pytest.mark.parametrize("batch_size, error", [
+    (0, ValueError), (-1, ValueError), (2.5, TypeError), (True, TypeError), ("4", TypeError),
+])
+def test_load_array_rejects_a_bad_batch_size(batch_size, error):
+    # Regression: 0, -1 and 2.5 yielded one batch of everything.
+    with pytest.raises(error, match="batch_size"):
+        d2lite.load_array((np.ones((10, 2)), np.ones(10)), batch_size)
+
+
+@pytest.mark.parametrize("data", [np.ones((100, 2)), onp.ones((100, 2))], ids=["mxnet", "numpy"])
+def test_load_array_wants_a_tuple_not_a_bare_array(data):
+    # Regression: a bare array of 100 rows came back as one tuple of 100 rows.
+    with pytest.raises(TypeError, match=r"tuple of arrays.*\(X,\)"):
+        d2lite.load_array(data, 10)
+
+
+def test_load_array_rejects_arrays_of_different_lengths():
+    with pytest.raises(ValueError, match=r"lengths \[10, 9\]"):
+        d2lite.load_array((np.ones((10, 2)), np.ones(9)), 4)
+    with pytest.raises(ValueError, match="empty"):
+        d2lite.load_array((), 4)
+
+
+@pytest.mark.parametrize("labels, bad", [
+    ([0, -1], "-1"), ([3, 0], "3"), ([0.0, 2.5], "2.5"), ([0.0, float("nan")], "nan"),
+])
+def test_cross_entropy_rejects_labels_outside_the_classes(labels, bad):
+    # Regression: a label of -1 gave a wrong gradient, then a segmentation fault.
+    Y_hat = np.array([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]])
+    dtype = "float32" if isinstance(labels[0], float) else "int32"
+    with pytest.raises(ValueError, match=rf"label {bad} .* 3 outputs.* 0 to 2"):
+        d2lite.cross_entropy(Y_hat, np.array(labels, dtype=dtype))
+    with autograd.record():                          # the same while recording
+        with pytest.raises(ValueError, match=rf"label {bad}"):
+            d2lite.cross_entropy(Y_hat, np.array(labels, dtype=dtype))
+    ok = d2lite.cross_entropy(Y_hat, np.array([2.0, 0.0])).asnumpy()   # whole floats are fine
+    onp.testing.assert_allclose(ok, -onp.log([0.5, 0.1]), rtol=1e-6)
+
+
+def test_cross_entropy_rejects_labels_of_the_wrong_shape():
+    Y_hat = np.array([[0.2, 0.8], [0.6, 0.4]])
+    for y in (np.array([[0], [1]]), np.array([0, 1, 1])):
+        with pytest.raises(ValueError, match="n labels"):
+            d2lite.cross_entropy(Y_hat, y)

@@ -1,4 +1,6 @@
 import gzip
+import tracemalloc
+import zlib
 
 import numpy as onp
 import pytest
@@ -44,7 +46,12 @@ def test_read_idx_missing_file(tmp_path):
     ("truncated", GOOD[:-5], "truncated or malformed"),
     ("extra", GOOD + b"\0", "truncated or malformed"),
     ("header", bytes([0, 0, 8, 3, 0, 0, 0, 3]), "header too short for 3 dimensions"),
-    ("ndim0", bytes([0, 0, 8, 0]), "header too short"),
+    ("ndim0", bytes([0, 0, 8, 0]), "0 dimensions"),
+    # headers whose sizes overflow, exceed NumPy's 32 dimensions, or are absurdly big
+    ("overflow", bytes([0, 0, 8, 4]) + b"\0\1\0\0" * 4 + b"\0" * 8, "would need"),
+    ("ndim33", bytes([0, 0, 8, 33]) + b"\0\0\0\1" * 33 + b"\7", "33 dimensions"),
+    ("toobig", bytes([0, 0, 8, 2]) + b"\xff\xff\xff\xff" * 2, "would need"),
+    ("toobig.gz", gzip.compress(bytes([0, 0, 8, 3]) + b"\0\0\x40\0" * 3, mtime=0), "would need"),
     ("short", b"\0\0", "bad magic"),
     ("empty", b"", "bad magic"),
     # gzip files: a cut stream, plain bytes named .gz, an empty .gz
@@ -272,3 +279,76 @@ def test_real_mnist_validation_split(real_data_dir):
     assert sizes == [55000, 5000, 10000]
     counts = onp.bincount(_epoch(valid_iter)[1], minlength=10)
     assert counts.min() > 400            # every digit is there, about 500 of each
+
+
+# --- bad input: a clear error when the loader is built ----------------------------
+
+LOADERS = [d2lite.load_data_mnist, d2lite.load_data_fashion_mnist]
+
+
+@pytest.mark.parametrize("load", LOADERS)
+@pytest.mark.parametrize("batch_size, error", [
+    (0, ValueError), (-1, ValueError), (2.5, TypeError), (True, TypeError), (None, TypeError),
+])
+def test_loaders_reject_a_bad_batch_size(fake_data, load, batch_size, error):
+    # Regression: 0, -1 and 2.5 yielded one batch of everything, then len() failed.
+    with pytest.raises(error, match="batch_size"):
+        load(batch_size)
+
+
+@pytest.mark.parametrize("resize, error", [
+    ((28,), ValueError), ((28, 28, 1), ValueError), (28.5, TypeError), ((28, 2.5), TypeError),
+    (-3, ValueError), (0, ValueError), ((28, 0), ValueError), ("28", TypeError),
+])
+def test_loaders_reject_a_bad_resize_when_built(fake_data, resize, error):
+    # Regression: (28,) and 28.5 failed with IndexError/TypeError at the first batch.
+    with pytest.raises(error, match="resize"):
+        d2lite.load_data_mnist(8, resize=resize)
+
+
+def test_resize_as_a_list_works(fake_data):
+    _, test_iter = d2lite.load_data_mnist(4, resize=[14, 7])
+    assert next(iter(test_iter))[0].shape == (4, 1, 14, 7)
+
+
+def _gzip_bomb(path, header, inflated_size):
+    """A .gz file: ``header``, then ``inflated_size`` zero bytes, compressed ~1000:1."""
+    z = zlib.compressobj(9, zlib.DEFLATED, 31)          # wbits 31: the gzip format
+    parts = [z.compress(header)]
+    zeros = bytes(1 << 20)
+    for _ in range(inflated_size >> 20):
+        parts.append(z.compress(zeros))
+    path.write_bytes(b"".join(parts) + z.flush())
+    return path
+
+
+def test_gzip_bomb_is_refused_with_bounded_memory(tmp_path):
+    # Regression: a 256 MiB bomb claiming 1x28x28 was rejected only after using ~470 MB.
+    inflated = 64 << 20
+    path = _gzip_bomb(tmp_path / "bomb.gz", bytes([0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 28,
+                                                   0, 0, 0, 28]), inflated)
+    assert path.stat().st_size < inflated // 500
+    tracemalloc.start()
+    try:
+        with pytest.raises(DataError, match=r"need 800 bytes, the file has 801 or more"):
+            read_idx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 << 20, f"read_idx used {peak / 2**20:.0f} MiB"
+
+
+def test_read_idx_memory_follows_the_data_not_the_header(tmp_path):
+    # A header promising 4 GiB over a few bytes of data: refused without allocating 4 GiB.
+    for suffix, compress in ((".gz", True), ("", False)):
+        path = tmp_path / f"liar{suffix}"
+        raw = bytes([0, 0, 8, 1]) + b"\xff\xff\xff\xff" + b"\1\2\3"
+        path.write_bytes(gzip.compress(raw) if compress else raw)
+        tracemalloc.start()
+        try:
+            with pytest.raises(DataError, match="truncated"):
+                read_idx(path)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 4 << 20

@@ -120,3 +120,110 @@ def test_train_names_a_validation_set(monkeypatch, capsys):
     assert drawn[0]["legend"] == ["train loss", "train acc", "valid acc"]
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and all("valid acc" in line and "test" not in line for line in lines)
+
+
+# --- bad input: a clear error, never a silently wrong answer --------------------
+
+@pytest.mark.parametrize("labels", [np.array([[0], [1], [1], [0]]), np.array([1]),
+                                    np.array([0, 1, 1, 0, 1])], ids=["n-by-1", "one", "n+1"])
+def test_accuracy_rejects_labels_that_do_not_match_the_predictions(labels):
+    # Regression: labels (4, 1) gave "8 correct out of 4", labels (1,) gave 2.
+    scores = np.array([[0.9, 0.1], [0.2, 0.8], [0.3, 0.7], [0.6, 0.4]])
+    with pytest.raises(ValueError, match=r"shape \(n,\).*reshape\(-1\)"):
+        d2lite.accuracy(scores, labels)
+
+
+def test_accuracy_rejects_predictions_of_another_shape():
+    with pytest.raises(ValueError, match=r"predictions of shape \(3, 1\)"):
+        d2lite.accuracy(np.array([[0], [1], [1]]), np.array([0, 1, 1]))
+
+
+def test_evaluate_accuracy_rejects_n_by_1_labels():
+    # Regression: labels of shape (n, 1) gave an "accuracy" of 31.6.
+    X, y = blobs()
+    net = lambda X: np.stack([-X[:, 0], X[:, 0]], axis=1)
+    with pytest.raises(ValueError, match="reshape"):
+        d2lite.evaluate_accuracy(net, d2lite.load_array((X, y.reshape(-1, 1)), 64, False))
+
+
+def test_evaluate_accuracy_on_no_examples_is_a_clear_error():
+    with pytest.raises(ValueError, match="no examples"):
+        d2lite.evaluate_accuracy(dense_net(), [])
+
+
+def test_training_on_no_examples_is_a_clear_error():
+    net = dense_net()
+    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1})
+    loss = gluon.loss.SoftmaxCrossEntropyLoss()
+    with pytest.raises(ValueError, match="no examples"):
+        d2lite.train_epoch(net, [], loss, trainer)
+    X, y = blobs()
+    with pytest.raises(ValueError, match="no examples"):
+        d2lite.train(net, [], d2lite.load_array((X, y), 64, False), loss, 1, trainer,
+                     animate=False, verbose=False)
+
+
+def scratch_classifier(classes=2):
+    """Weights W (2, classes), b and a softmax net for the scratch loss; all on try_gpu()."""
+    W = np.random.normal(0, 0.01, (2, classes), ctx=d2lite.try_gpu())
+    b = np.zeros(classes, ctx=d2lite.try_gpu())
+    for p in (W, b):
+        p.attach_grad()
+    return W, b, lambda X: d2lite.softmax(np.dot(X, W) + b)
+
+
+@pytest.mark.parametrize("loss_kind", ["gluon", "scratch"])
+@pytest.mark.parametrize("bad", [5, 2, -1])
+def test_train_rejects_labels_outside_the_classes(loss_kind, bad):
+    # Regression: labels {0, 5} on a 2-class network trained without complaint, and
+    # a label of -1 crashed the process (free(): invalid next size).
+    d2lite.set_seed(0)
+    X, y = blobs(100)
+    y_bad = onp.where(y.asnumpy() == 1, bad, 0).astype(onp.int32)
+    if loss_kind == "gluon":
+        net = dense_net()
+        loss = gluon.loss.SoftmaxCrossEntropyLoss()
+        updater = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1})
+        net(X[:1].as_in_ctx(d2lite.try_gpu()))              # initialize the weights now
+        params = lambda: [p.data().asnumpy() for p in net.collect_params().values()]
+    else:
+        W, b, net = scratch_classifier()
+        loss = d2lite.cross_entropy
+        updater = lambda n: d2lite.sgd([W, b], 0.1, n)
+        params = lambda: [W.asnumpy(), b.asnumpy()]
+    before = params()
+    with pytest.raises(ValueError, match=rf"label {bad} .* 2 outputs"):
+        d2lite.train(net, d2lite.load_array((X, y_bad), 32), d2lite.load_array((X, y), 64),
+                     loss, 2, updater, animate=False, verbose=False)
+    for old, new in zip(before, params()):
+        onp.testing.assert_array_equal(old, new)             # stopped before any step
+
+
+@pytest.mark.parametrize("updater_kind", ["trainer", "scratch"])
+def test_nan_loss_leaves_the_parameters_of_the_failing_step_untouched(updater_kind):
+    # Regression: the guard fired after the optimizer step, so the weights were NaN already.
+    d2lite.set_seed(0)
+    X, y = blobs(200)
+    X = X.asnumpy()
+    X[120:] = onp.inf                # batches 1-3 of 40 are fine, batch 4 has overflowed
+    if updater_kind == "trainer":
+        net = nn.Dense(2)
+        net.initialize(init.Normal(0.01), ctx=d2lite.try_gpu())
+        net(np.zeros((1, 2), ctx=d2lite.try_gpu()))
+        loss = gluon.loss.SoftmaxCrossEntropyLoss()
+        updater = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1})
+        params = lambda: [p.data().asnumpy().copy() for p in net.collect_params().values()]
+    else:
+        W, b, net = scratch_classifier()
+        loss = d2lite.cross_entropy
+        updater = lambda n: d2lite.sgd([W, b], 0.1, n)
+        params = lambda: [W.asnumpy().copy(), b.asnumpy().copy()]
+    snapshots = [params()]
+    with pytest.raises(d2lite.NaNLossError, match="epoch 2, step 4"):
+        d2lite.train_epoch(net, d2lite.load_array((X, y), 40, is_train=False), loss, updater,
+                           epoch=2, on_batch=lambda *_: snapshots.append(params()))
+    assert len(snapshots) == 4                               # three good steps were taken
+    assert not onp.array_equal(snapshots[3][0], snapshots[0][0])
+    for last_good, now in zip(snapshots[-1], params()):
+        assert onp.isfinite(now).all()
+        onp.testing.assert_array_equal(now, last_good)       # the failing step changed nothing

@@ -72,3 +72,11 @@ def test_set_seed_repeats_every_generator():
     d2lite.set_seed(43)
     mx_c, np_c, py_c = _draw()
     assert (mx_a != mx_c).all() and (np_a != np_c).all() and py_a != py_c
+
+
+def test_timer_avg_before_any_stop_is_a_clear_error():
+    timer = d2lite.Timer()
+    with pytest.raises(RuntimeError, match=r"call timer.stop\(\) before timer.avg\(\)"):
+        timer.avg()
+    timer.stop()
+    assert timer.avg() == timer.times[0]

@@ -7,6 +7,9 @@ Lookup order for a registered file ``name`` (e.g. ``"mnist/t10k-labels-idx1-ubyt
 3. download into the user cache from the file's URLs, with a progress bar.
    The bytes go to a temporary file that is renamed only once its checksum
    matches, so an interrupted or wrong download never leaves a file behind.
+   A download that takes longer than ``DOWNLOAD_DEADLINE`` seconds is
+   abandoned; temporary files left by killed downloads are removed by the
+   next download of the same file.
 
 Every file found or downloaded is checked against the registry's SHA-256.
 """
@@ -14,8 +17,10 @@ import collections
 import hashlib
 import http.client
 import os
+import re
 import sys
 import tempfile
+import time
 import urllib.request
 from pathlib import Path
 
@@ -25,6 +30,11 @@ class DataError(Exception):
 
 
 DataFile = collections.namedtuple("DataFile", ["urls", "sha256"])
+
+#: Seconds one download from one URL may take before it is abandoned.
+DOWNLOAD_DEADLINE = 1800
+#: A temporary ``.part`` file older than this many seconds is a leftover.
+STALE_PART_AGE = 2 * DOWNLOAD_DEADLINE
 
 def _idx_files(folder, base_urls, digests):
     """Registry entries for one IDX data set: file -> (URLs, SHA-256)."""
@@ -70,6 +80,10 @@ def data_dir():
     ``$D2LITE_DATA_DIR`` when set, otherwise the user cache.
     """
     env = os.environ.get("D2LITE_DATA_DIR")
+    if env and Path(env).exists() and not Path(env).is_dir():
+        raise DataError(f"D2LITE_DATA_DIR is set to {env}, which is a file, not a folder. "
+                        f"Set it to the folder that holds mnist/, fashion-mnist/, ... "
+                        f"(or unset it to use {cache_dir()}).")
     return Path(env) if env else cache_dir()
 
 
@@ -113,7 +127,7 @@ def fetch(name, quiet=False):
     entry = DATA_HUB[name]
     folders = [cache_dir()]
     if os.environ.get("D2LITE_DATA_DIR"):
-        folders.insert(0, Path(os.environ["D2LITE_DATA_DIR"]))
+        folders.insert(0, data_dir())  # a DataError if it names a file
     for folder in folders:
         path = folder / name
         if path.exists():
@@ -122,25 +136,41 @@ def fetch(name, quiet=False):
 
 
 def _download(name, entry, target, quiet=False):
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_parts(target)
+        # The pid in the name tells a later run whether this download is still alive.
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f"{target.name}.{os.getpid()}.",
+                                   suffix=".part")
+    except OSError as e:
+        raise DataError(
+            f"Cannot find the data file {name!r}, and cannot download it: the cache folder "
+            f"{target.parent} is not writable ({e}).\n"
+            f"Download it yourself from {entry.urls[0]} and put it at {data_dir() / name}, "
+            f"or make {target.parent} writable, or set XDG_CACHE_HOME to a writable folder "
+            f"(set D2LITE_DATA_DIR to read from another folder).") from e
     errors = []
-    for url in entry.urls:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name + ".", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                digest = _copy_url(url, out, name, quiet)
-            if digest != entry.sha256:
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for url in entry.urls:
+                out.seek(0)
+                out.truncate()
+                try:
+                    digest = _copy_url(url, out, name, quiet)
+                except (OSError, http.client.HTTPException) as e:  # URLError, timeouts, ...
+                    errors.append(f"{url}: {e}")
+                    continue
+                if digest == entry.sha256:
+                    break
                 errors.append(f"{url}: checksum mismatch (got SHA-256 {digest}, "
                               f"expected {entry.sha256})")
-                continue
+        if len(errors) < len(entry.urls):  # one URL gave the right bytes
             os.chmod(tmp, 0o644)  # temporary files are private; data files need not be
             os.replace(tmp, target)
             return target
-        except (OSError, http.client.HTTPException) as e:  # URLError, timeouts, bad replies
-            errors.append(f"{url}: {e}")
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
     raise DataError(
         f"Cannot find or download the data file {name!r}.\n"
         + "".join(f"  tried {err}\n" for err in errors)
@@ -148,13 +178,57 @@ def _download(name, entry, target, quiet=False):
         f"(set D2LITE_DATA_DIR to use another folder).")
 
 
+def _remove_stale_parts(target):
+    """Delete ``.part`` files of ``target`` left by downloads that were killed.
+
+    A name holds the pid of the process that wrote it: the file is a leftover
+    when that process is gone, or when it is older than ``STALE_PART_AGE``
+    (names without a pid, from older versions, are judged by age alone).
+    """
+    pattern = re.compile(re.escape(target.name) + r"\.(?:(\d+)\.)?\w+\.part")
+    for part in target.parent.glob(target.name + ".*.part"):
+        found = pattern.fullmatch(part.name)
+        if not found:
+            continue
+        try:
+            too_old = time.time() - part.stat().st_mtime > STALE_PART_AGE
+            if too_old or found.group(1) and not _process_alive(int(found.group(1))):
+                part.unlink()
+        except FileNotFoundError:  # its own process finished in the meantime
+            pass
+
+
+def _process_alive(pid):
+    """Whether process ``pid`` runs (always True where that cannot be asked cheaply)."""
+    if os.name != "posix":  # on Windows, os.kill would end the process
+        return True
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, and belongs to another user
+        return True
+    return True
+
+
 def _copy_url(url, out, name, quiet, chunk_size=1 << 16):
-    """Stream ``url`` into the open file ``out``; return the SHA-256 of the bytes."""
+    """Stream ``url`` into the open file ``out``; return the SHA-256 of the bytes.
+
+    Gives up with a TimeoutError once ``DOWNLOAD_DEADLINE`` seconds have passed.
+    """
     digest = hashlib.sha256()
-    with urllib.request.urlopen(url, timeout=30) as response:
+    deadline = time.monotonic() + DOWNLOAD_DEADLINE
+    with urllib.request.urlopen(url, timeout=min(30, DOWNLOAD_DEADLINE)) as response:
         total = int(response.headers.get("Content-Length") or 0)
         done, shown = 0, None
-        for chunk in iter(lambda: response.read(chunk_size), b""):
+        # read1 returns what has arrived, so a server that trickles bytes
+        # cannot keep one call waiting past the deadline.
+        for chunk in iter(lambda: response.read1(chunk_size), b""):
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"abandoned after the deadline of {DOWNLOAD_DEADLINE} s, with "
+                    f"{done / 1e6:.1f} MB received: the server is too slow. Try again "
+                    f"later, or raise d2lite.data.hub.DOWNLOAD_DEADLINE")
             out.write(chunk)
             digest.update(chunk)
             done += len(chunk)

@@ -1,11 +1,14 @@
 """MNIST and Fashion-MNIST: parse the original IDX files, serve Gluon DataLoaders."""
 import gzip
+import math
 import struct
+import zlib
 from pathlib import Path
 
 import numpy as onp
 from mxnet import gluon, np, npx
 
+from ..utils import _check_int
 from .hub import DataError, fetch
 from .synthetic import load_array
 
@@ -13,6 +16,8 @@ FASHION_MNIST_LABELS = ("t-shirt", "trouser", "pullover", "dress", "coat",
                         "sandal", "shirt", "sneaker", "bag", "ankle boot")
 
 _IDX_DTYPES = {0x08: onp.uint8}  # the type code MNIST uses; the format defines others
+_MAX_IDX_DIMS = 32  # NumPy's limit
+_MAX_IDX_BYTES = 1 << 32  # 4 GiB; MNIST's largest file holds 47 MB
 
 
 def read_idx(path):
@@ -20,7 +25,9 @@ def read_idx(path):
 
     The format: two zero bytes, a type code (``0x08`` = unsigned byte), the
     number of dimensions, each dimension as a big-endian int32, then the data.
-    Raises :class:`DataError` for a truncated or malformed file.
+    The header is read first, and never more data than it promises (plus one
+    byte, to detect trailing data), so a small file that inflates to gigabytes
+    costs no memory. Raises :class:`DataError` for a truncated or malformed file.
     """
     path = Path(path)
     if not path.is_file():
@@ -28,24 +35,43 @@ def read_idx(path):
     try:
         opener = gzip.open if path.suffix == ".gz" else open
         with opener(path, "rb") as f:
-            raw = f.read()
-    except (OSError, EOFError) as e:  # BadGzipFile is an OSError
+            magic = f.read(4)
+            if len(magic) < 4 or magic[0] != 0 or magic[1] != 0:
+                raise DataError(f"{path} is not an IDX file: bad magic number {magic.hex()!r}")
+            type_code, ndim = magic[2], magic[3]
+            if type_code not in _IDX_DTYPES:
+                raise DataError(f"{path}: unsupported IDX type code 0x{type_code:02x}")
+            if not 1 <= ndim <= _MAX_IDX_DIMS:
+                raise DataError(f"{path} is malformed: {ndim} dimensions (an IDX file "
+                                f"here has 1 to {_MAX_IDX_DIMS})")
+            header = f.read(4 * ndim)
+            if len(header) < 4 * ndim:
+                raise DataError(f"{path} is malformed: header too short for {ndim} dimensions")
+            dims = struct.unpack(f">{ndim}I", header)
+            itemsize = onp.dtype(_IDX_DTYPES[type_code]).itemsize
+            size = math.prod(dims) * itemsize  # Python ints: no overflow
+            if size > _MAX_IDX_BYTES:
+                raise DataError(f"{path} is malformed: dimensions {dims} would need {size} "
+                                f"bytes, more than this reader accepts ({_MAX_IDX_BYTES})")
+            data = _read_at_most(f, size + 1)  # one more byte reveals trailing data
+    except (OSError, EOFError, zlib.error) as e:  # BadGzipFile is an OSError
         raise DataError(f"{path} is not a readable IDX file ({e}); is it truncated?") from e
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
-        raise DataError(f"{path} is not an IDX file: bad magic number {raw[:4].hex()!r}")
-    type_code, ndim = raw[2], raw[3]
-    if type_code not in _IDX_DTYPES:
-        raise DataError(f"{path}: unsupported IDX type code 0x{type_code:02x}")
-    header = 4 + 4 * ndim
-    if ndim == 0 or len(raw) < header:
-        raise DataError(f"{path} is malformed: header too short for {ndim} dimensions")
-    dims = struct.unpack(f">{ndim}I", raw[4:header])
-    expected = header + int(onp.prod(dims))
-    if len(raw) != expected:
+    if len(data) != size:
         raise DataError(f"{path} is truncated or malformed: dimensions {dims} need "
-                        f"{expected} bytes, the file has {len(raw)}")
-    data = onp.frombuffer(raw, dtype=_IDX_DTYPES[type_code], offset=header)
-    return data.reshape(dims).copy()  # a writable array, not a view of the bytes
+                        f"{4 + 4 * ndim + size} bytes, the file has "
+                        f"{4 + 4 * ndim + len(data)}{' or more' if len(data) > size else ''}")
+    return onp.frombuffer(data, dtype=_IDX_DTYPES[type_code]).reshape(dims)
+
+
+def _read_at_most(f, limit, chunk_size=1 << 20):
+    """Read up to ``limit`` bytes from ``f``, in chunks: memory grows with what the file has."""
+    data = bytearray()
+    while len(data) < limit:
+        chunk = f.read(min(chunk_size, limit - len(data)))
+        if not chunk:
+            break
+        data += chunk
+    return data
 
 
 def read_mnist(dataset="mnist", train=True):
@@ -69,7 +95,22 @@ def get_fashion_mnist_labels(labels):
     return [FASHION_MNIST_LABELS[int(i)] for i in labels]
 
 
+def _check_resize(resize):
+    """``None``, or ``(height, width)`` from a size or a pair of sizes (positive integers)."""
+    if resize is None:
+        return None
+    if isinstance(resize, (tuple, list)):
+        if len(resize) != 2:
+            raise ValueError(f"resize must be one size or a pair (height, width), got {resize!r}")
+        return tuple(_check_int(r, "each resize size", 1) for r in resize)
+    size = _check_int(resize, "resize", 1)
+    return size, size
+
+
 def _load_data(dataset, batch_size, resize):
+    batch_size = _check_int(batch_size, "batch_size", 1)
+    resize = _check_resize(resize)
+
     def as_dataset(train):
         images, labels = read_mnist(dataset, train)
         # Scale pixels to [0, 1] once, channels first: (n, 1, 28, 28) float32.
@@ -83,8 +124,6 @@ def _load_data(dataset, batch_size, resize):
             X = X.transpose(0, 3, 1, 2)
         return X, y
 
-    if isinstance(resize, int):
-        resize = (resize, resize)
     return (gluon.data.DataLoader(as_dataset(True), batch_size, shuffle=True,
                                   batchify_fn=batchify, last_batch="keep"),
             gluon.data.DataLoader(as_dataset(False), batch_size, shuffle=False,
@@ -97,7 +136,8 @@ def load_data_mnist(batch_size, resize=None):
     Each batch is ``(X, y)``: float32 images ``(batch, 1, 28, 28)`` scaled to
     [0, 1] (or ``resize`` pixels square, or ``(height, width)``) and int32
     labels. The training set (60,000 images) is shuffled every epoch; the
-    test set (10,000) is not.
+    test set (10,000) is not. ``batch_size`` and the sizes in ``resize`` must
+    be positive integers (checked here, not at the first batch).
     """
     return _load_data("mnist", batch_size, resize)
 

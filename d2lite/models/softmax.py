@@ -1,6 +1,8 @@
 """Softmax regression from scratch: probabilities from evidence, and their loss."""
 from mxnet import np
 
+from ..utils import _check_labels
+
 
 def softmax(Z):
     """Turn each row of evidence (logits) ``Z`` into probabilities that sum to 1.
@@ -16,6 +18,12 @@ def softmax(Z):
 def cross_entropy(Y_hat, y):
     """Cross-entropy loss of each example: minus the log-probability of its label.
 
-    ``Y_hat`` holds probabilities ``(n, classes)``, ``y`` the ``n`` labels.
+    ``Y_hat`` holds probabilities ``(n, classes)``, ``y`` the ``n`` labels,
+    class indices in ``[0, classes)``: anything else is a ValueError (MXNet
+    does not check the indices it picks with).
     """
+    if Y_hat.ndim != 2 or y.shape != (Y_hat.shape[0],):
+        raise ValueError(f"cross_entropy needs probabilities (n, classes) and n labels, "
+                         f"got shapes {Y_hat.shape} and {y.shape}")
+    _check_labels(y, Y_hat.shape[1])
     return -np.log(Y_hat[np.arange(len(y), ctx=Y_hat.ctx), y.astype("int64")])
