@@ -352,3 +352,17 @@ def test_read_idx_memory_follows_the_data_not_the_header(tmp_path):
         finally:
             tracemalloc.stop()
         assert peak < 4 << 20
+
+
+def test_load_data_mnist_validation_keeps_a_seeded_training_subset(fake_data):
+    train_iter, valid_iter, _ = d2lite.load_data_mnist_validation(
+        8, num_validation=20, seed=5, num_train=12)
+    y_t, y_v = _epoch(train_iter)[1], _epoch(valid_iter)[1]
+    full_train, expected_valid = d2lite.train_validation_split(70, 20, seed=5)
+    assert y_v.tolist() == expected_valid.tolist()        # the validation split is unchanged
+    assert len(y_t) == 12 and set(y_t.tolist()) <= set(full_train.tolist())
+    again = d2lite.load_data_mnist_validation(8, num_validation=20, seed=5, num_train=12)
+    assert sorted(_epoch(again[0])[1].tolist()) == sorted(y_t.tolist())
+    for bad, error in ((0, ValueError), (51, ValueError), (2.5, TypeError)):
+        with pytest.raises(error, match="num_train"):
+            d2lite.load_data_mnist_validation(8, num_validation=20, num_train=bad)

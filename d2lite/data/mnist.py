@@ -162,7 +162,8 @@ def train_validation_split(n, num_validation, seed=0):
     return onp.sort(order[num_validation:]), onp.sort(order[:num_validation])
 
 
-def load_data_mnist_validation(batch_size, num_validation=5000, seed=0, dataset="mnist"):
+def load_data_mnist_validation(batch_size, num_validation=5000, seed=0, dataset="mnist",
+                               num_train=None):
     """Return ``(train_iter, valid_iter, test_iter)``: MNIST with a validation split.
 
     Holds out ``num_validation`` of the 60,000 training images (chosen by
@@ -170,7 +171,9 @@ def load_data_mnist_validation(batch_size, num_validation=5000, seed=0, dataset=
     that the test set is used only once, at the end. Batches are as in
     :func:`load_data_mnist`: float32 images ``(batch, 1, 28, 28)`` in [0, 1]
     and int32 labels; only the training batches are shuffled. ``dataset`` is
-    ``"mnist"`` or ``"fashion-mnist"``.
+    ``"mnist"`` or ``"fashion-mnist"``. ``num_train`` keeps only that many of
+    the remaining training images, a random subset that depends only on
+    ``seed`` (for quick experiments, or to make a network overfit).
     """
     def arrays(train):
         images, labels = read_mnist(dataset, train)
@@ -178,6 +181,13 @@ def load_data_mnist_validation(batch_size, num_validation=5000, seed=0, dataset=
 
     X, y = arrays(True)
     train_idx, valid_idx = train_validation_split(len(X), num_validation, seed)
+    if num_train is not None:
+        _check_int(num_train, "num_train", 1)
+        if num_train > len(train_idx):
+            raise ValueError(f"num_train must be at most {len(train_idx)} (the training "
+                             f"images left after the validation split), got {num_train}")
+        rng = onp.random.default_rng(seed + 1)
+        train_idx = onp.sort(rng.choice(train_idx, num_train, replace=False))
     return (load_array((X[train_idx], y[train_idx]), batch_size, is_train=True),
             load_array((X[valid_idx], y[valid_idx]), batch_size, is_train=False),
             load_array(arrays(False), batch_size, is_train=False))
