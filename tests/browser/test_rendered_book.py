@@ -163,12 +163,16 @@ async () => {
                  longest: longest.length, longestLine: longest.slice(0, 120)});
     }
   });
+  // Code listings (cells and included package code) must show every line in full.
+  const wideCode = Array.from(document.querySelectorAll('.bd-article div[class^="highlight-"]:not(.output) pre'))
+    .filter(p => p.scrollWidth > p.clientWidth + 1)
+    .map(p => (p.innerText.split('\n').reduce((a, l) => l.length > a.length ? l : a, '')).slice(0, 100));
   const firstPre = document.querySelector('.cell_output pre');
   const fits = firstPre ? fitsIn(firstPre) : null;
   const outputs = Array.from(document.querySelectorAll('.cell_output')).map(o => o.innerText);
   return {hasMath, mathjax, nMath: maths.length,
           nTypeset: maths.length - untypeset.length, untypeset, texErrors, raw, wideMath, blurry, images,
-          fits, wide, outputs, pageWidth: document.documentElement.scrollWidth};
+          fits, wide, wideCode, outputs, pageWidth: document.documentElement.scrollWidth};
 }
 """
 
@@ -220,6 +224,7 @@ def test_page_renders(page, server, browser):
             f"output block {w['block']} ({w['tag']}) wider than its column: "
             f"{w['scroll']} px in {w['client']} px; first line {w['first']!r}; "
             f"longest line ({w['longest']} characters, {w['fits']} fit): {w['longestLine']!r}")
+    problems += [f"code listing cut off on the right: {line!r}" for line in info["wideCode"]]
     paths = {}
     for text in info["outputs"]:
         for pattern in MACHINE_PATHS:
