@@ -128,3 +128,33 @@ def train(net, train_iter, test_iter, loss, num_epochs, updater, device=None,
             print(f"epoch {epoch:2d}: train loss {train_loss:.4f}, "
                   f"train acc {train_acc:.4f}, {eval_name} acc {test_acc:.4f}")
     return history
+
+
+def fit_full_batch(net, X, y, loss, updater, num_steps):
+    """Train ``net`` on all of ``(X, y)`` at every step (full-batch gradient descent).
+
+    ``loss(net(X), y)`` returns one loss per example; ``updater`` is a
+    ``gluon.Trainer`` or a function ``updater(batch_size)``, as in
+    :func:`train_epoch`. Returns the mean loss before each update, a NumPy
+    array of length ``num_steps``. The losses stay on the device until the
+    end (reading one back at every step would cost more than the step), so
+    a NaN loss does not stop the loop: :class:`NaNLossError` then names the
+    first step whose loss was not finite.
+    """
+    if isinstance(updater, gluon.Trainer):
+        updater = updater.step
+    losses = []
+    for _ in range(num_steps):
+        with autograd.record():
+            l = loss(net(X), y)
+        l.backward()
+        updater(X.shape[0])
+        losses.append(l.mean())
+    history = np.stack(losses).asnumpy() if losses else np.zeros(0).asnumpy()
+    for step, value in enumerate(history.tolist(), start=1):
+        if not math.isfinite(value):
+            raise NaNLossError(
+                f"the training loss became {value} at step {step} of {num_steps}. "
+                "Usual causes: a learning rate that is too large, or inputs on a "
+                "large scale.")
+    return history
