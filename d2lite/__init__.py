@@ -44,3 +44,5 @@ __all__ = [
     "synthetic_data", "load_array", "linreg", "squared_loss", "sgd", "softmax", "cross_entropy",
     "NaNLossError", "accuracy", "check_finite", "evaluate_accuracy", "train_epoch", "train",
 ]
+from .estimator import Accuracy, EpochLogger, Loss, NumpyMetric  # noqa: E402
+__all__ += ["Accuracy", "EpochLogger", "Loss", "NumpyMetric"]
