@@ -15,7 +15,7 @@ from mxnet.gluon.contrib.estimator import LoggingHandler
 
 
 def _as_nd(arrays):
-    """Legacy ``NDArray`` views of ``mxnet.np`` arrays (lists too); others pass as they are."""
+    """Legacy ``NDArray`` views of ``mxnet.np`` arrays (or of a list of them)."""
     if isinstance(arrays, (list, tuple)):
         return [_as_nd(a) for a in arrays]
     return arrays.as_nd_ndarray() if hasattr(arrays, "as_nd_ndarray") else arrays
@@ -24,7 +24,8 @@ def _as_nd(arrays):
 class NumpyMetric:
     """Mixin that lets an ``mxnet.metric`` metric take ``mxnet.np`` arrays.
 
-    Put it first: ``class Perplexity(NumpyMetric, mxnet.metric.Perplexity): pass``.
+    Put it first, e.g.
+    ``class Perplexity(NumpyMetric, mxnet.metric.Perplexity): pass``.
     """
 
     def update(self, labels, preds):
@@ -32,7 +33,7 @@ class NumpyMetric:
 
 
 class Accuracy(NumpyMetric, metric.Accuracy):
-    """``mxnet.metric.Accuracy`` for NumPy mode: the fraction of correct predictions.
+    """``mxnet.metric.Accuracy`` for NumPy mode: the share of correct predictions.
 
     Predictions are scores ``(n, classes)`` (the largest wins) or class labels.
     """
