@@ -46,3 +46,5 @@ __all__ = [
 ]
 from .training import fit_full_batch  # noqa: E402
 __all__ += ["fit_full_batch"]
+from .estimator import Accuracy, EpochLogger, Loss, NumpyMetric  # noqa: E402
+__all__ += ["Accuracy", "EpochLogger", "Loss", "NumpyMetric"]
