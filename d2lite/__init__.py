@@ -44,3 +44,8 @@ __all__ = [
     "synthetic_data", "load_array", "linreg", "squared_loss", "sgd", "softmax", "cross_entropy",
     "NaNLossError", "accuracy", "check_finite", "evaluate_accuracy", "train_epoch", "train",
 ]
+
+from .training import evaluate_loss  # noqa: E402
+__all__ += ["evaluate_loss"]
+from .models import dropout  # noqa: E402
+__all__ += ["dropout"]
