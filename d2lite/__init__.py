@@ -48,3 +48,8 @@ from .training import fit_full_batch  # noqa: E402
 __all__ += ["fit_full_batch"]
 from .estimator import Accuracy, EpochLogger, Loss, NumpyMetric  # noqa: E402
 __all__ += ["Accuracy", "EpochLogger", "Loss", "NumpyMetric"]
+
+from .training import evaluate_loss  # noqa: E402
+__all__ += ["evaluate_loss"]
+from .models import dropout  # noqa: E402
+__all__ += ["dropout"]

@@ -101,32 +101,57 @@ def train_epoch(net, train_iter, loss, updater, device=None, epoch=1, on_batch=N
     return metric[0] / metric[2], metric[1] / metric[2]
 
 
+def evaluate_loss(net, data_iter, loss, device=None):
+    """Mean of ``loss(net(X), y)`` over the examples in ``data_iter``.
+
+    A ValueError if ``data_iter`` yields no examples.
+    """
+    return _evaluate(net, data_iter, loss, device)[0]
+
+
+def _evaluate(net, data_iter, loss, device=None):
+    """(mean loss, accuracy) of ``net`` on ``data_iter``, in one pass."""
+    device = device or try_gpu()
+    metric = Accumulator(3)  # summed loss, correct predictions, examples
+    for X, y in data_iter:
+        X, y = X.as_in_ctx(device), y.as_in_ctx(device)
+        y_hat = net(X)
+        metric.add(float(loss(y_hat, y).sum()), accuracy(y_hat, y), y.size)
+    if metric[2] == 0:
+        raise ValueError("evaluate_loss got no examples: data_iter is empty")
+    return metric[0] / metric[2], metric[1] / metric[2]
+
+
 def train(net, train_iter, test_iter, loss, num_epochs, updater, device=None,
           animate=True, verbose=True, eval_name="test"):
     """Train a classifier for ``num_epochs``; return the history per epoch.
 
-    Draws the train loss, train accuracy and test accuracy with an
-    :class:`~d2lite.Animator` (``animate=False`` to skip) and prints one
+    Draws the train loss, train accuracy, test loss and test accuracy with
+    an :class:`~d2lite.Animator` (``animate=False`` to skip) and prints one
     line per epoch (``verbose=False`` to skip). Returns a dict with lists
-    ``train_loss``, ``train_acc`` and ``test_acc``. When ``test_iter`` holds
-    a validation set, ``eval_name="valid"`` names it so in the legend, the
-    printed lines and the history (``valid_acc``). Raises as
-    :func:`train_epoch` does (NaN loss, bad labels, no examples).
+    ``train_loss``, ``train_acc``, ``test_acc`` and ``test_loss``. When
+    ``test_iter`` holds a validation set, ``eval_name="valid"`` names it so
+    in the legend, the printed lines and the history (``valid_acc``,
+    ``valid_loss``). Raises as :func:`train_epoch` does (NaN loss, bad
+    labels, no examples).
     """
     device = device or try_gpu()
-    history = {"train_loss": [], "train_acc": [], f"{eval_name}_acc": []}
+    history = {"train_loss": [], "train_acc": [], f"{eval_name}_acc": [],
+               f"{eval_name}_loss": []}
     animator = Animator(xlabel="epoch", xlim=[0, num_epochs],
-                        legend=["train loss", "train acc", f"{eval_name} acc"]) if animate else None
+                        legend=["train loss", "train acc", f"{eval_name} acc",
+                                f"{eval_name} loss"]) if animate else None
     for epoch in range(1, num_epochs + 1):
         train_loss, train_acc = train_epoch(net, train_iter, loss, updater, device, epoch=epoch)
-        test_acc = evaluate_accuracy(net, test_iter, device)
-        for key, value in zip(history, (train_loss, train_acc, test_acc)):
+        test_loss, test_acc = _evaluate(net, test_iter, loss, device)
+        values = (train_loss, train_acc, test_acc, test_loss)
+        for key, value in zip(history, values):
             history[key].append(value)
         if animator is not None:  # one redraw per epoch: drawing costs time too
-            animator.add(epoch, (train_loss, train_acc, test_acc))
+            animator.add(epoch, values)
         if verbose:
-            print(f"epoch {epoch:2d}: train loss {train_loss:.4f}, "
-                  f"train acc {train_acc:.4f}, {eval_name} acc {test_acc:.4f}")
+            print(f"epoch {epoch:2d}: train loss {train_loss:.4f}, acc {train_acc:.4f}; "
+                  f"{eval_name} loss {test_loss:.4f}, acc {test_acc:.4f}")
     return history
 
 

@@ -52,7 +52,7 @@ def train_on_blobs(num_epochs, **kwargs):
 
 def test_train_learns_and_reports_history(capsys):
     history = train_on_blobs(3, animate=False)
-    assert [len(v) for v in history.values()] == [3, 3, 3]
+    assert [len(v) for v in history.values()] == [3, 3, 3, 3]   # test_loss too
     assert history["train_loss"][-1] < history["train_loss"][0]
     assert history["test_acc"][-1] > 0.95
     assert capsys.readouterr().out.count("epoch") == 3
@@ -106,8 +106,9 @@ def test_train_draws_train_and_test_curves(monkeypatch):
     history = train_on_blobs(2, verbose=False)
     assert len(history["test_acc"]) == 2
     (animator,) = drawn
-    assert animator.X == [[1.0, 2.0]] * 3                           # one point per epoch
-    assert animator.Y == [history["train_loss"], history["train_acc"], history["test_acc"]]
+    assert animator.X == [[1.0, 2.0]] * 4                           # one point per epoch
+    assert animator.Y == [history["train_loss"], history["train_acc"], history["test_acc"],
+                          history["test_loss"]]
     assert animator.axes.get_xlim() == (0.0, 2.0)
 
 
@@ -116,10 +117,10 @@ def test_train_names_a_validation_set(monkeypatch, capsys):
     monkeypatch.setattr(d2lite.training, "Animator",
                         lambda *args, **kwargs: drawn.append(kwargs) or d2lite.Animator(**kwargs))
     history = train_on_blobs(2, eval_name="valid")
-    assert list(history) == ["train_loss", "train_acc", "valid_acc"]
-    assert drawn[0]["legend"] == ["train loss", "train acc", "valid acc"]
+    assert list(history) == ["train_loss", "train_acc", "valid_acc", "valid_loss"]
+    assert drawn[0]["legend"] == ["train loss", "train acc", "valid acc", "valid loss"]
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 2 and all("valid acc" in line and "test" not in line for line in lines)
+    assert len(lines) == 2 and all("valid loss" in line and "test" not in line for line in lines)
 
 
 # --- bad input: a clear error, never a silently wrong answer --------------------
