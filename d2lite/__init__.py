@@ -44,3 +44,6 @@ __all__ = [
     "synthetic_data", "load_array", "linreg", "squared_loss", "sgd", "softmax", "cross_entropy",
     "NaNLossError", "accuracy", "check_finite", "evaluate_accuracy", "train_epoch", "train",
 ]
+
+from .models.batchnorm import BatchNorm, batch_norm  # noqa: E402
+__all__ += ["BatchNorm", "batch_norm"]
