@@ -35,7 +35,9 @@ class BatchNorm(gluon.nn.Block):
 
     Its parameters have the names and shapes of ``gluon.nn.BatchNorm``'s:
     ``gamma`` (starts at 1) and ``beta`` (at 0) are learned; ``running_mean``
-    and ``running_var`` (at 0 and 1) are updated in training, not by the optimizer.
+    and ``running_var`` (at 0 and 1) are updated in training, not by the optimizer:
+    in the forward pass (Gluon's layer does it in the backward pass). A plain
+    ``Block``: it runs imperatively and cannot be hybridized.
     """
 
     def __init__(self, num_features, eps=1e-5, momentum=0.9, **kwargs):
