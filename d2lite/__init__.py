@@ -53,3 +53,6 @@ from .training import evaluate_loss  # noqa: E402
 __all__ += ["evaluate_loss"]
 from .models import dropout  # noqa: E402
 __all__ += ["dropout"]
+
+from .models.batchnorm import BatchNorm, batch_norm  # noqa: E402
+__all__ += ["BatchNorm", "batch_norm"]
