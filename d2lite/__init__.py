@@ -26,10 +26,14 @@ from .data import (  # noqa: E402
     load_array, load_data_fashion_mnist, load_data_mnist, load_data_mnist_validation,
     read_idx, read_mnist, synthetic_data, train_validation_split,
 )
-from .models import cross_entropy, linreg, sgd, softmax, squared_loss  # noqa: E402
-from .training import (  # noqa: E402
-    NaNLossError, accuracy, check_finite, evaluate_accuracy, train, train_epoch,
+from .models import (  # noqa: E402
+    BatchNorm, batch_norm, cross_entropy, dropout, linreg, sgd, softmax, squared_loss,
 )
+from .training import (  # noqa: E402
+    NaNLossError, accuracy, check_finite, evaluate_accuracy, evaluate_loss, fit_full_batch,
+    train, train_epoch,
+)
+from .estimator import Accuracy, EpochLogger, Loss, NumpyMetric  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -42,17 +46,8 @@ __all__ = [
     "load_data_mnist", "load_data_fashion_mnist", "get_fashion_mnist_labels",
     "load_data_mnist_validation", "train_validation_split",
     "synthetic_data", "load_array", "linreg", "squared_loss", "sgd", "softmax", "cross_entropy",
-    "NaNLossError", "accuracy", "check_finite", "evaluate_accuracy", "train_epoch", "train",
+    "dropout", "batch_norm", "BatchNorm",
+    "NaNLossError", "accuracy", "check_finite", "evaluate_accuracy", "evaluate_loss",
+    "train_epoch", "train", "fit_full_batch",
+    "Accuracy", "Loss", "NumpyMetric", "EpochLogger",
 ]
-from .training import fit_full_batch  # noqa: E402
-__all__ += ["fit_full_batch"]
-from .estimator import Accuracy, EpochLogger, Loss, NumpyMetric  # noqa: E402
-__all__ += ["Accuracy", "EpochLogger", "Loss", "NumpyMetric"]
-
-from .training import evaluate_loss  # noqa: E402
-__all__ += ["evaluate_loss"]
-from .models import dropout  # noqa: E402
-__all__ += ["dropout"]
-
-from .models.batchnorm import BatchNorm, batch_norm  # noqa: E402
-__all__ += ["BatchNorm", "batch_norm"]

@@ -1,4 +1,5 @@
 """Models the book builds from scratch first and then reuses."""
+from .batchnorm import BatchNorm, batch_norm
+from .dropout import dropout
 from .linear import linreg, sgd, squared_loss
 from .softmax import cross_entropy, softmax
-from .dropout import dropout
