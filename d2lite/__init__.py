@@ -44,3 +44,5 @@ __all__ = [
     "synthetic_data", "load_array", "linreg", "squared_loss", "sgd", "softmax", "cross_entropy",
     "NaNLossError", "accuracy", "check_finite", "evaluate_accuracy", "train_epoch", "train",
 ]
+from .models.mlp import init_mlp_params, mlp  # noqa: E402
+__all__ += ["init_mlp_params", "mlp"]
