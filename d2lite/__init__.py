@@ -51,3 +51,5 @@ __all__ = [
     "train_epoch", "train", "fit_full_batch",
     "Accuracy", "Loss", "NumpyMetric", "EpochLogger",
 ]
+from .models.mlp import init_mlp_params, mlp  # noqa: E402
+__all__ += ["init_mlp_params", "mlp"]
