@@ -27,7 +27,8 @@ from .data import (  # noqa: E402
     read_idx, read_mnist, synthetic_data, train_validation_split,
 )
 from .models import (  # noqa: E402
-    BatchNorm, batch_norm, cross_entropy, dropout, linreg, sgd, softmax, squared_loss,
+    BatchNorm, batch_norm, cross_entropy, dropout, init_mlp_params, linreg, mlp, sgd, softmax,
+    squared_loss,
 )
 from .training import (  # noqa: E402
     NaNLossError, accuracy, check_finite, evaluate_accuracy, evaluate_loss, fit_full_batch,
@@ -46,10 +47,8 @@ __all__ = [
     "load_data_mnist", "load_data_fashion_mnist", "get_fashion_mnist_labels",
     "load_data_mnist_validation", "train_validation_split",
     "synthetic_data", "load_array", "linreg", "squared_loss", "sgd", "softmax", "cross_entropy",
-    "dropout", "batch_norm", "BatchNorm",
+    "init_mlp_params", "mlp", "dropout", "batch_norm", "BatchNorm",
     "NaNLossError", "accuracy", "check_finite", "evaluate_accuracy", "evaluate_loss",
     "train_epoch", "train", "fit_full_batch",
     "Accuracy", "Loss", "NumpyMetric", "EpochLogger",
 ]
-from .models.mlp import init_mlp_params, mlp  # noqa: E402
-__all__ += ["init_mlp_params", "mlp"]

@@ -2,4 +2,5 @@
 from .batchnorm import BatchNorm, batch_norm
 from .dropout import dropout
 from .linear import linreg, sgd, squared_loss
+from .mlp import init_mlp_params, mlp
 from .softmax import cross_entropy, softmax
