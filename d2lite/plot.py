@@ -368,9 +368,9 @@ def draw_network(layer_sizes, unit_labels=None, layer_names=None, weight_names=N
 def plot_history(history, target=None, target_label=None, acc_ylim=None, figsize=(7.0, 2.6)):
     """Draw what :func:`~d2lite.train` returns: the loss and the accuracies, per epoch.
 
-    The left panel shows ``train_loss``; the right one every ``*_acc`` curve
-    (train, valid or test) on its own scale, set by ``acc_ylim`` or fitted to
-    the data. ``target`` draws a dashed horizontal line at an accuracy to
+    The left panel shows every ``*_loss`` curve (train, and valid or test
+    when :func:`~d2lite.train` measured them); the right one every ``*_acc``
+    curve on its own scale, set by ``acc_ylim`` or fitted to the data. ``target`` draws a dashed horizontal line at an accuracy to
     beat, labelled ``target_label`` (default: the value as a percentage).
     Returns the two ``Axes``.
     """
@@ -379,8 +379,12 @@ def plot_history(history, target=None, target_label=None, acc_ylim=None, figsize
         raise ValueError(f"need train_loss and at least one *_acc curve, got {list(history)}")
     epochs = onp.arange(1, len(history["train_loss"]) + 1)
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=figsize)
-    ax_loss.plot(epochs, history["train_loss"], "-", label="train loss")
+    loss_keys = ["train_loss"] + [k for k in history if k.endswith("_loss") and k != "train_loss"]
+    for key, fmt in zip(loss_keys, ("-", "c--", "y-.")):
+        ax_loss.plot(epochs, history[key], fmt, label=key.replace("_", " "))
     set_axes(ax_loss, "epoch", "loss", xlim=(1, epochs[-1]))
+    if len(loss_keys) > 1:
+        ax_loss.legend(fontsize="small")
     for key, fmt in zip(acc_keys, ("m--", "g-.", "r:", "b-")):
         ax_acc.plot(epochs, history[key], fmt, label=key.replace("_", " "))
     if target is not None:

@@ -285,3 +285,11 @@ def test_plot_decision_boundary_three_classes_from_scores():
     tab10 = plt.get_cmap("tab10").colors[:3]
     assert colours == {tuple(onp.round(c, 3)) for c in tab10}
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["class 0", "class 1", "class 2"]
+
+
+def test_plot_history_draws_the_validation_loss_too():
+    history = {"train_loss": [0.6, 0.4], "train_acc": [0.8, 0.9],
+               "valid_acc": [0.85, 0.88], "valid_loss": [0.5, 0.45]}
+    ax_loss, _ = d2lite.plot_history(history)
+    assert [_data(line)[1] for line in ax_loss.lines] == [[0.6, 0.4], [0.5, 0.45]]
+    assert [t.get_text() for t in ax_loss.get_legend().get_texts()] == ["train loss", "valid loss"]
