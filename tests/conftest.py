@@ -11,7 +11,8 @@ matplotlib.use("Agg")  # before d2lite imports pyplot; no window, ever
 import numpy as onp  # noqa: E402
 import pytest  # noqa: E402
 
-import d2lite.data.hub as hub  # noqa: E402
+import d2lite.data.hub as hub  # noqa: E402  (d2lite first: it sets up MXNet)
+from mxnet import np  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -67,3 +68,11 @@ def write_idx(path, array, compress=None):
 def make_idx():
     """The :func:`write_idx` helper, as a fixture."""
     return write_idx
+
+
+def blobs(n=400, seed=0):
+    """Two well-separated Gaussian clouds with labels 0 and 1."""
+    rng = onp.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    X = rng.normal(0, 0.5, (n, 2)) + onp.where(y[:, None] == 1, 2.0, -2.0)
+    return np.array(X.astype(onp.float32)), np.array(y.astype(onp.int32))

@@ -9,14 +9,7 @@ from mxnet import gluon, init, np  # noqa: E402
 from mxnet.gluon import nn  # noqa: E402
 
 import d2lite  # noqa: E402
-
-
-def blobs(n=400, seed=0):
-    """Two well-separated Gaussian clouds with labels 0 and 1."""
-    rng = onp.random.default_rng(seed)
-    y = rng.integers(0, 2, n)
-    X = rng.normal(0, 0.5, (n, 2)) + onp.where(y[:, None] == 1, 2.0, -2.0)
-    return np.array(X.astype(onp.float32)), np.array(y.astype(onp.int32))
+from conftest import blobs  # noqa: E402
 
 
 def dense_net(outputs=2):
