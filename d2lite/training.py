@@ -118,7 +118,7 @@ def _evaluate(net, data_iter, loss, device=None):
         y_hat = net(X)
         metric.add(float(loss(y_hat, y).sum()), accuracy(y_hat, y), y.size)
     if metric[2] == 0:
-        raise ValueError("evaluate_loss got no examples: data_iter is empty")
+        raise ValueError("no examples to evaluate on: data_iter is empty")
     return metric[0] / metric[2], metric[1] / metric[2]
 
 

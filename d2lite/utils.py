@@ -102,21 +102,13 @@ def _check_labels(y, num_classes):
     before the labels reach an MXNet indexing operation: MXNet does not
     check indices, and a label of -1 can crash the whole process.
     """
-    labels = y.asnumpy() if hasattr(y, "asnumpy") else onp.asarray(y)
-    if labels.size == 0:
+    labels = (y.asnumpy() if hasattr(y, "asnumpy") else onp.asarray(y)).reshape(-1)
+    ok = (labels >= 0) & (labels < num_classes)  # NaN fails both
+    if labels.dtype.kind == "f":
+        ok &= labels == onp.floor(labels)
+    if ok.all():
         return
-    is_float = labels.dtype.kind not in "iub"
-    if not is_float:  # one pass: read as unsigned, a negative label is a huge number
-        if labels.view(labels.dtype.str.replace("i", "u")).max() < num_classes:
-            return
-    elif (labels.min() >= 0 and labels.max() < num_classes  # a NaN label fails this too
-          and (labels == onp.floor(labels)).all()):
-        return
-    flat = labels.reshape(-1)
-    ok = (flat >= 0) & (flat < num_classes)
-    if is_float:
-        ok &= flat == onp.floor(flat)
-    bad = flat[onp.argmin(ok)].item()
+    bad = labels[onp.argmin(ok)].item()
     raise ValueError(
         f"label {bad} is not a class index: with {num_classes} outputs (classes), labels "
         f"must be whole numbers from 0 to {num_classes - 1}. Check the labels (1-based "
