@@ -26,6 +26,10 @@ from .data import (  # noqa: E402
     load_array, load_data_fashion_mnist, load_data_mnist, load_data_mnist_validation,
     read_idx, read_mnist, synthetic_data, train_validation_split,
 )
+from .data.poetry import FORMS, Poem, load_tang_poems, poem_form  # noqa: E402
+from .text import (  # noqa: E402
+    RESERVED_TOKENS, PoemBatches, Vocab, load_poem_splits, pad_poems, split_poems, tokenize_poem,
+)
 from .models import (  # noqa: E402
     BatchNorm, batch_norm, cross_entropy, dropout, init_mlp_params, linreg, mlp, sgd, softmax,
     squared_loss,
@@ -51,4 +55,7 @@ __all__ = [
     "NaNLossError", "accuracy", "check_finite", "evaluate_accuracy", "evaluate_loss",
     "train_epoch", "train", "fit_full_batch",
     "Accuracy", "Loss", "NumpyMetric", "EpochLogger",
+    "FORMS", "Poem", "load_tang_poems", "poem_form",
+    "RESERVED_TOKENS", "Vocab", "tokenize_poem", "split_poems", "pad_poems", "PoemBatches",
+    "load_poem_splits",
 ]
