@@ -173,8 +173,11 @@ def _render_svg(text):
 def test_chinese_text_renders_with_real_glyphs():
     import matplotlib
 
+    import matplotlib.pyplot as plt
+
     from d2lite.plot import use_cjk_font
-    assert use_cjk_font() == "Noto Sans CJK JP"
+    assert use_cjk_font() == "Noto Sans CJK JP"   # again: d2lite already called it
+    assert plt.rcParams["font.family"].count("Noto Sans CJK JP") == 1
     messages, svg = _render_svg("床前看月光，疑是地上霜。")
     assert not [m for m in messages if "missing from font" in m], messages
     # Without the fallback font the same figure draws tofu (and matplotlib says so).
