@@ -6,11 +6,14 @@ Prints images per second for
 - ``loader only``: iterating ``d2lite.load_data_mnist``'s training DataLoader;
 - ``d2lite.train_epoch``: the package's loop over that DataLoader;
 - ``bare step``: forward, backward and ``Trainer.step`` on batches already in
-  memory, with no metrics, no checks and one wait at the end;
+  memory, with no metrics and no checks (one wait per step, as in any loop
+  that reads its loss; without it MXNet queues hundreds of steps and the
+  pile of pending arrays slows it down);
 
 and the ratio of the last two (1.0 means the loop costs nothing). Each
 measurement is the best of ``--repeats`` passes over the 60,000 training
-images, after one warm-up pass. Not a test: the numbers depend on the machine
+images, after one warm-up pass; the passes of the three alternate, so that
+a change in the machine's load hits all of them alike. Not a test: the numbers depend on the machine
 and on whatever else runs on it.
 """
 import argparse
@@ -31,16 +34,22 @@ def make_lenet(device):
     return net, trainer
 
 
-def best_of(repeats, run):
-    """Seconds of the fastest of ``repeats`` calls of ``run()``, after one warm-up call."""
-    run()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
+def best_of(repeats, runs):
+    """Seconds of the fastest of ``repeats`` calls of each of ``runs``, after a warm-up call.
+
+    ``runs`` maps names to functions; their calls alternate.
+    """
+    for run in runs.values():
         run()
-        npx.waitall()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    npx.waitall()
+    times = {name: [] for name in runs}
+    for _ in range(repeats):
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run()
+            npx.waitall()
+            times[name].append(time.perf_counter() - start)
+    return {name: min(t) for name, t in times.items()}
 
 
 def main():
@@ -71,10 +80,11 @@ def main():
                 l = loss(bare_net(X), y)
             l.backward()
             bare_trainer.step(X.shape[0])
+            l.wait_to_read()
 
-    rates = {name: n / best_of(args.repeats, run) for name, run in
-             (("loader only", loader_only), ("d2lite.train_epoch", package_loop),
-              ("bare step", bare_step))}
+    runs = {"loader only": loader_only, "d2lite.train_epoch": package_loop,
+            "bare step": bare_step}
+    rates = {name: n / seconds for name, seconds in best_of(args.repeats, runs).items()}
     print(f"LeNet (batch norm), batch {args.batch_size}, {n} images, on {device}")
     for name, rate in rates.items():
         print(f"{name:20s} {rate:8.0f} images/s")
