@@ -32,7 +32,8 @@ from .text import (  # noqa: E402
 )
 from .models import (  # noqa: E402
     BatchNorm, batch_norm, cross_entropy, dropout, init_mlp_params, linreg, mlp, sgd, softmax,
-    squared_loss,
+    squared_loss, conv_output_shape, corr2d, corr2d_backward, corr2d_multi_in,
+    corr2d_multi_in_out, lenet, max_pool2d_backward, pool2d,
 )
 from .training import (  # noqa: E402
     NaNLossError, accuracy, check_finite, evaluate_accuracy, evaluate_loss, fit_full_batch,
@@ -52,6 +53,8 @@ __all__ = [
     "load_data_mnist_validation", "train_validation_split",
     "synthetic_data", "load_array", "linreg", "squared_loss", "sgd", "softmax", "cross_entropy",
     "init_mlp_params", "mlp", "dropout", "batch_norm", "BatchNorm",
+    "conv_output_shape", "corr2d", "corr2d_multi_in", "corr2d_multi_in_out", "pool2d",
+    "corr2d_backward", "max_pool2d_backward", "lenet",
     "NaNLossError", "accuracy", "check_finite", "evaluate_accuracy", "evaluate_loss",
     "train_epoch", "train", "fit_full_batch",
     "Accuracy", "Loss", "NumpyMetric", "EpochLogger",
