@@ -27,14 +27,22 @@ from .data import (  # noqa: E402
     read_idx, read_mnist, synthetic_data, train_validation_split,
 )
 from .models import (  # noqa: E402
-    BatchNorm, batch_norm, cross_entropy, dropout, init_mlp_params, linreg, mlp, sgd, softmax,
-    squared_loss,
+    RNNLM, BatchNorm, RNNScratch, batch_norm, cross_entropy, dropout, init_mlp_params,
+    init_rnn_params, linreg, mlp, rnn_forward, sgd, softmax, squared_loss,
 )
 from .training import (  # noqa: E402
     NaNLossError, accuracy, check_finite, evaluate_accuracy, evaluate_loss, fit_full_batch,
     train, train_epoch,
 )
 from .estimator import Accuracy, EpochLogger, Loss, NumpyMetric  # noqa: E402
+from .ngram import AddK, KneserNey, PositionKneserNey  # noqa: E402
+from .language_model import (  # noqa: E402
+    evaluate_perplexity, grad_clipping, masked_loss, train_lm, train_lm_epoch,
+)
+from .poems import (  # noqa: E402
+    PoemForm, decode, is_well_formed, poem_metrics, repetition, rhyme_class, rhymes,
+    split_lines, write_poems,
+)
 
 __version__ = "0.1.0"
 
@@ -51,4 +59,9 @@ __all__ = [
     "NaNLossError", "accuracy", "check_finite", "evaluate_accuracy", "evaluate_loss",
     "train_epoch", "train", "fit_full_batch",
     "Accuracy", "Loss", "NumpyMetric", "EpochLogger",
+    "init_rnn_params", "rnn_forward", "RNNScratch", "RNNLM",
+    "AddK", "KneserNey", "PositionKneserNey",
+    "masked_loss", "grad_clipping", "evaluate_perplexity", "train_lm_epoch", "train_lm",
+    "PoemForm", "decode", "write_poems", "is_well_formed", "rhyme_class", "rhymes",
+    "repetition", "split_lines", "poem_metrics",
 ]
