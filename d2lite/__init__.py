@@ -26,6 +26,10 @@ from .data import (  # noqa: E402
     load_array, load_data_fashion_mnist, load_data_mnist, load_data_mnist_validation,
     read_idx, read_mnist, synthetic_data, train_validation_split,
 )
+from .data.poetry import FORMS, Poem, load_tang_poems, poem_form  # noqa: E402
+from .text import (  # noqa: E402
+    RESERVED_TOKENS, PoemBatches, Vocab, load_poem_splits, pad_poems, split_poems, tokenize_poem,
+)
 from .models import (  # noqa: E402
     RNNLM, BatchNorm, RNNScratch, batch_norm, cross_entropy, dropout, init_mlp_params,
     init_rnn_params, linreg, mlp, rnn_forward, sgd, softmax, squared_loss,
@@ -64,4 +68,7 @@ __all__ = [
     "masked_loss", "grad_clipping", "evaluate_perplexity", "train_lm_epoch", "train_lm",
     "PoemForm", "decode", "write_poems", "is_well_formed", "rhyme_class", "rhymes",
     "repetition", "split_lines", "poem_metrics",
+    "FORMS", "Poem", "load_tang_poems", "poem_form",
+    "RESERVED_TOKENS", "Vocab", "tokenize_poem", "split_poems", "pad_poems", "PoemBatches",
+    "load_poem_splits",
 ]

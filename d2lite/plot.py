@@ -17,6 +17,24 @@ def use_svg_display():
 use_svg_display()   # every chapter imports d2lite, so every chapter's figures are SVG
 
 
+def use_cjk_font():
+    """Let figures show Chinese: Noto Sans CJK (pip package ``noto-cjk-sans-otc``)
+    becomes the fallback for glyphs matplotlib's default font lacks.
+
+    Latin text keeps the default font. Returns the CJK font's family name."""
+    from matplotlib import font_manager
+    import noto_cjk_sans_otc
+    path = str(noto_cjk_sans_otc.FONT_PATH)
+    font_manager.fontManager.addfont(path)
+    family = font_manager.FontProperties(fname=path).get_name()
+    if family not in plt.rcParams["font.family"]:
+        plt.rcParams["font.family"] = [*plt.rcParams["font.family"], family]
+    return family
+
+
+use_cjk_font()   # the poetry chapter's figures label characters
+
+
 def set_figsize(figsize=(3.5, 2.5)):
     """Set the default matplotlib figure size, in inches."""
     plt.rcParams["figure.figsize"] = figsize

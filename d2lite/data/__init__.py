@@ -4,3 +4,5 @@ from .mnist import (FASHION_MNIST_LABELS, get_fashion_mnist_labels, load_data_fa
                     load_data_mnist, load_data_mnist_validation, read_idx, read_mnist,
                     train_validation_split)
 from .synthetic import load_array, synthetic_data
+from .poetry import (FORMS, Poem, PoemError, clean_lines, load_tang_poems, poem_form, poem_text,
+                     poems_from_records, read_poetry_json, to_simplified)
