@@ -39,9 +39,9 @@ from .training import (  # noqa: E402
     train, train_epoch,
 )
 from .estimator import Accuracy, EpochLogger, Loss, NumpyMetric  # noqa: E402
-from .ngram import AddK, KneserNey, PositionKneserNey  # noqa: E402
+from .ngram import AddK, KneserNey, PositionKneserNey, best_ngram  # noqa: E402
 from .language_model import (  # noqa: E402
-    evaluate_perplexity, grad_clipping, masked_loss, train_lm, train_lm_epoch,
+    evaluate_perplexity, grad_clipping, masked_loss, train_lm, train_lm_epoch, train_poem_lm,
 )
 from .poems import (  # noqa: E402
     PoemForm, decode, is_well_formed, poem_metrics, repetition, rhyme_class, rhymes,
@@ -64,8 +64,9 @@ __all__ = [
     "train_epoch", "train", "fit_full_batch",
     "Accuracy", "Loss", "NumpyMetric", "EpochLogger",
     "init_rnn_params", "rnn_forward", "RNNScratch", "RNNLM",
-    "AddK", "KneserNey", "PositionKneserNey",
+    "AddK", "KneserNey", "PositionKneserNey", "best_ngram",
     "masked_loss", "grad_clipping", "evaluate_perplexity", "train_lm_epoch", "train_lm",
+    "train_poem_lm",
     "PoemForm", "decode", "write_poems", "is_well_formed", "rhyme_class", "rhymes",
     "repetition", "split_lines", "poem_metrics",
     "FORMS", "Poem", "load_tang_poems", "poem_form",

@@ -74,6 +74,8 @@ class AddK(NGramLM):
     n-grams. No backing off to shorter histories.
     """
 
+    smoothing = "k"
+
     def __init__(self, n, vocab_size, k=1.0):
         super().__init__(n, vocab_size)
         if not k > 0:
@@ -104,6 +106,8 @@ class KneserNey(NGramLM):
     the uniform distribution over ``vocab_size`` tokens, so no token gets
     probability zero. A history never seen passes all its mass down.
     """
+
+    smoothing = "d"
 
     def __init__(self, n, vocab_size, d=0.75):
         super().__init__(n, vocab_size)
@@ -163,3 +167,26 @@ class PositionKneserNey(KneserNey):
             else:
                 pos += 1
         return tags
+
+
+def best_ngram(model_class, train, dev, vocab_size, orders=(2, 3, 4), values=(0.7, 0.8, 0.9)):
+    """Fit ``model_class`` for each order and smoothing value; keep the best on ``dev``.
+
+    The smoothing value is ``k`` for :class:`AddK` and ``d`` for the
+    Kneser-Ney models. Counting is done once per order (the smoothing
+    value only matters when predicting). Returns ``(model, table)``: the
+    model with the lowest dev perplexity, set to its best value, and
+    ``table[(n, value)]`` = dev perplexity.
+    """
+    best, table = None, {}
+    for n in orders:
+        model = model_class(n, vocab_size, values[0]).fit(train)
+        scores = {}
+        for value in values:
+            setattr(model, model.smoothing, value)
+            scores[value] = table[n, value] = model.perplexity(dev)
+        value = min(scores, key=scores.get)
+        setattr(model, model.smoothing, value)
+        if best is None or scores[value] < best[1]:
+            best = (model, scores[value])
+    return best[0], table

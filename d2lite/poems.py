@@ -225,7 +225,7 @@ class PoemForm:
 
 
 def decode(step_fn, state, start, form, num_samples=1, temperature=1.0, rng=None,
-           constrained=True, max_len=None):
+           constrained=True, max_len=None, banned=()):
     """Generate ``num_samples`` poems at once; return their texts.
 
     ``step_fn(tokens, state) -> (scores, state)`` gives the next-token
@@ -235,16 +235,19 @@ def decode(step_fn, state, start, form, num_samples=1, temperature=1.0, rng=None
     allows can be drawn, so every poem is well-formed whatever the scores;
     with ``constrained=False`` it samples freely until the end token or
     ``max_len`` tokens (default: the form's length plus 8), and special
-    tokens appear in the text as they are (e.g. ``<unk>``).
+    tokens appear in the text as they are (e.g. ``<unk>``), except the
+    tokens listed in ``banned`` (e.g. ``["<unk>"]``), which are never drawn.
     """
     rng = rng if rng is not None else onp.random
     max_len = form.length if constrained else (max_len or form.length + 8)
     tokens = onp.full(num_samples, start, dtype=onp.int64)
     generated = onp.zeros((num_samples, 0), dtype=onp.int64)
     done = onp.zeros(num_samples, bool)
+    free = onp.ones(len(form.tokens), bool)
+    free[[form.index[t] for t in banned]] = False
     for step in range(max_len):
         scores, state = step_fn(tokens, state)
-        allowed = form.allowed(step, generated) if constrained else None
+        allowed = form.allowed(step, generated) if constrained else free
         tokens = sample_from(scores, allowed, temperature, rng)
         tokens = onp.where(done, form.eos, tokens)
         generated = onp.concatenate([generated, tokens[:, None]], axis=1)
@@ -267,7 +270,7 @@ def lm_step_fn(net, device=None):
 
 
 def write_poems(net, vocab, chars_per_line=5, num_samples=1, temperature=0.8, heads=None,
-                rhyme=False, constrained=True, seed=None, device=None):
+                rhyme=False, constrained=True, banned=(), seed=None, device=None):
     """Sample quatrains from a trained :class:`~d2lite.RNNLM` (or a scratch RNN).
 
     ``vocab`` lists the tokens (``vocab.idx_to_token`` or a list) and holds
@@ -282,4 +285,4 @@ def write_poems(net, vocab, chars_per_line=5, num_samples=1, temperature=0.8, he
         else net.begin_state(num_samples)
     rng = onp.random.RandomState(seed) if seed is not None else None
     return decode(lm_step_fn(net, device), state, start, form, num_samples, temperature,
-                  rng, constrained)
+                  rng, constrained, banned=banned)

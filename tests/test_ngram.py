@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from d2lite.ngram import AddK, KneserNey, PositionKneserNey
+from d2lite.ngram import AddK, KneserNey, PositionKneserNey, best_ngram
 
 CORPUS = [["<s>", "a", "b", "a", "</s>"], ["<s>", "a", "b", "b", "</s>"],
           ["<s>", "b", "a", "</s>"]]
@@ -98,3 +98,16 @@ def test_bad_arguments():
         AddK(2, 4, k=0)
     with pytest.raises(ValueError):
         AddK(2, 0)
+
+
+def test_best_ngram_keeps_the_lowest_dev_perplexity():
+    dev = [["<s>", "a", "b", "</s>"], ["<s>", "b", "a", "</s>"]]
+    model, table = best_ngram(KneserNey, CORPUS, dev, 4, orders=(1, 2), values=(0.3, 0.9))
+    assert set(table) == {(1, 0.3), (1, 0.9), (2, 0.3), (2, 0.9)}
+    best = min(table, key=table.get)
+    assert (model.n, model.d) == best
+    assert model.perplexity(dev) == pytest.approx(table[best])
+    fresh = KneserNey(best[0], 4, best[1]).fit(CORPUS)
+    assert fresh.perplexity(dev) == pytest.approx(table[best])
+    addk, _ = best_ngram(AddK, CORPUS, dev, 4, orders=(1,), values=(0.01, 1.0, 100.0))
+    assert addk.k in (0.01, 1.0, 100.0) and addk.n == 1

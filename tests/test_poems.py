@@ -108,6 +108,9 @@ def test_constrained_decoding_is_well_formed_and_free_sampling_is_not():
     free = decode(step, 0, TOKENS.index("<s5>"), form, 50, rng=onp.random.RandomState(0),
                   constrained=False)
     assert all("<unk>" in p for p in free) and not any(is_well_formed(p) for p in free)
+    no_unk = decode(step, 0, TOKENS.index("<s5>"), form, 50, rng=onp.random.RandomState(0),
+                    constrained=False, banned=["<unk>"])
+    assert not any("<unk>" in p for p in no_unk)
     seven = PoemForm(TOKENS, 7)
     poems = decode(random_step(len(TOKENS)), 0, 4, seven, 10, rng=onp.random.RandomState(1))
     assert all(is_well_formed(p, 7) for p in poems) and seven.length == 33
