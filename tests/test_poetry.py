@@ -123,6 +123,31 @@ def test_read_poetry_json(tmp_path):
     assert poetry.read_poetry_json(path)[0]["paragraphs"] == ["床前看月光，疑是地上霜。"]
 
 
+def _fake_corpus(folder, monkeypatch, broken=None):
+    """Write 58 one-poem files under ``folder`` and register their digests."""
+    monkeypatch.setenv("D2LITE_DATA_DIR", str(folder))
+    for k, name in enumerate(poetry.TANG_FILES):
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps([record(f"{'一二三四五六七八九十'[k % 10]}山月光明，疑是地上霜。",
+                                  pid=str(k))], ensure_ascii=False)
+        path.write_text(text[:-5] if k == broken else text, encoding="utf-8")
+        monkeypatch.setitem(hub.DATA_HUB, name, hub.DataFile((), hub.sha256sum(path)))
+
+
+def test_load_tang_poems_reads_every_file_through_the_hub(tmp_path, monkeypatch):
+    _fake_corpus(tmp_path, monkeypatch)
+    poems, counts = poetry.load_tang_poems()
+    assert counts["read"] == 58 and counts["duplicate"] == 48 and len(poems) == 10
+    assert poems[0].lines == ("一山月光明", "疑是地上霜") and poems[0].form == "other"
+
+
+def test_load_tang_poems_names_a_malformed_file(tmp_path, monkeypatch):
+    _fake_corpus(tmp_path, monkeypatch, broken=3)
+    with pytest.raises(hub.DataError, match=r"poet\.tang\.3000\.json is not a valid"):
+        poetry.load_tang_poems()
+
+
 def test_tang_files_are_registered_with_npm_cdn_urls():
     assert len(poetry.TANG_FILES) == 58
     assert poetry.TANG_FILES[-1] == "chinese-poetry/dist/quantangshi/poet.tang.57000.json"
@@ -173,8 +198,11 @@ def _render_svg(text):
 def test_chinese_text_renders_with_real_glyphs():
     import matplotlib
 
+    import matplotlib.pyplot as plt
+
     from d2lite.plot import use_cjk_font
-    assert use_cjk_font() == "Noto Sans CJK JP"
+    assert use_cjk_font() == "Noto Sans CJK JP"   # again: d2lite already called it
+    assert plt.rcParams["font.family"].count("Noto Sans CJK JP") == 1
     messages, svg = _render_svg("床前看月光，疑是地上霜。")
     assert not [m for m in messages if "missing from font" in m], messages
     # Without the fallback font the same figure draws tofu (and matplotlib says so).
