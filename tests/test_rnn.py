@@ -138,3 +138,27 @@ def test_scratch_training_and_nan_guard():
     net.params[1][0, 0] = float("nan")
     with pytest.raises(d2lite.NaNLossError, match="step 1"):
         train_lm_epoch(net, cyclic_batches(), sgd, device=d2lite.cpu())
+
+
+def test_train_poem_lm_saves_and_reuses_the_model(isolated_cache):
+    seqs = [["<s5>"] + list("床前明月光，疑是地上霜。") + ["<eos>"],
+            ["<s5>"] + list("举头望明月，低头思故乡。") + ["<eos>"]] * 4
+    vocab = d2lite.Vocab(seqs, reserved_tokens=d2lite.RESERVED_TOKENS)
+    setup = dict(cell="gru", seed=3, embed_size=4, num_hiddens=8, batch_size=4,
+                 num_epochs=2, device=d2lite.cpu(), verbose=False, animate=False)
+    net, history = d2lite.train_poem_lm(seqs, seqs[:2], vocab, **setup)
+    assert history is not None and len(history["dev_ppl"]) == 2
+    saved = list((isolated_cache / "models").glob("poem-lm-gru-*.params"))
+    assert len(saved) == 1
+    again, none = d2lite.train_poem_lm(seqs, seqs[:2], vocab, reuse=True, **setup)
+    assert none is None
+    for a, b in zip(net.collect_params().values(), again.collect_params().values()):
+        onp.testing.assert_array_equal(a.data().asnumpy(), b.data().asnumpy())
+    # another set-up is another file, trained afresh; the same set-up repeats exactly
+    other, h = d2lite.train_poem_lm(seqs, seqs[:2], vocab, reuse=True,
+                                    **{**setup, "seed": 4})
+    assert h is not None and len(list((isolated_cache / "models").glob("*.params"))) == 2
+    retrained, _ = d2lite.train_poem_lm(seqs, seqs[:2], vocab, **setup)
+    for a, b in zip(net.collect_params().values(), retrained.collect_params().values()):
+        onp.testing.assert_allclose(a.data().asnumpy(), b.data().asnumpy(), rtol=1e-5,
+                                    atol=1e-6)
