@@ -32,14 +32,15 @@ def rnn_forward(X, H, params):
     """Run the RNN over ``X`` (batch, steps) of token indices from state ``H`` (batch, hidden).
 
     At each step ``t``: :math:`H_t = \\tanh(X_t W_{xh} + H_{t-1} W_{hh} + b_h)`
-    and the scores are :math:`O_t = H_t W_{hq} + b_q`; ``X_t W_{xh}`` with a
-    one-hot ``X_t`` is row ``x_t`` of ``W_xh``, so we take that row. Returns
-    ``(scores (batch, steps, vocab), H after the last step)``.
+    with ``X_t`` the one-hot rows of the tokens, and the scores are
+    :math:`O_t = H_t W_{hq} + b_q`. Returns ``(scores (batch, steps, vocab),
+    H after the last step)``.
     """
     W_xh, W_hh, b_h, W_hq, b_q = params
     outputs = []
     for t in range(X.shape[1]):
-        H = np.tanh(W_xh[X[:, t]] + np.dot(H, W_hh) + b_h)
+        X_t = npx.one_hot(X[:, t], W_xh.shape[0])  # (batch, vocab)
+        H = np.tanh(np.dot(X_t, W_xh) + np.dot(H, W_hh) + b_h)
         outputs.append(H)
     states = np.stack(outputs, axis=1)  # (batch, steps, hidden)
     return np.dot(states, W_hq) + b_q, H
