@@ -31,15 +31,24 @@ from .text import (  # noqa: E402
     RESERVED_TOKENS, PoemBatches, Vocab, load_poem_splits, pad_poems, split_poems, tokenize_poem,
 )
 from .models import (  # noqa: E402
-    BatchNorm, batch_norm, cross_entropy, dropout, init_mlp_params, linreg, mlp, sgd, softmax,
-    squared_loss, conv_output_shape, corr2d, corr2d_backward, corr2d_multi_in,
-    corr2d_multi_in_out, lenet, max_pool2d_backward, pool2d,
+    RNNLM, BatchNorm, RNNScratch, batch_norm, conv_output_shape, corr2d, corr2d_backward,
+    corr2d_multi_in, corr2d_multi_in_out, cross_entropy, dropout, init_mlp_params,
+    init_rnn_params, lenet, linreg, max_pool2d_backward, mlp, pool2d, rnn_forward, sgd,
+    softmax, squared_loss,
 )
 from .training import (  # noqa: E402
     NaNLossError, accuracy, check_finite, evaluate_accuracy, evaluate_loss, fit_full_batch,
     train, train_epoch,
 )
 from .estimator import Accuracy, EpochLogger, Loss, NumpyMetric  # noqa: E402
+from .ngram import AddK, KneserNey, PositionKneserNey, best_ngram  # noqa: E402
+from .language_model import (  # noqa: E402
+    evaluate_perplexity, grad_clipping, masked_loss, train_lm, train_lm_epoch, train_poem_lm,
+)
+from .poems import (  # noqa: E402
+    PoemForm, decode, is_well_formed, poem_metrics, repetition, rhyme_class, rhymes,
+    split_lines, write_poems,
+)
 
 __version__ = "0.1.0"
 
@@ -58,6 +67,12 @@ __all__ = [
     "NaNLossError", "accuracy", "check_finite", "evaluate_accuracy", "evaluate_loss",
     "train_epoch", "train", "fit_full_batch",
     "Accuracy", "Loss", "NumpyMetric", "EpochLogger",
+    "init_rnn_params", "rnn_forward", "RNNScratch", "RNNLM",
+    "AddK", "KneserNey", "PositionKneserNey", "best_ngram",
+    "masked_loss", "grad_clipping", "evaluate_perplexity", "train_lm_epoch", "train_lm",
+    "train_poem_lm",
+    "PoemForm", "decode", "write_poems", "is_well_formed", "rhyme_class", "rhymes",
+    "repetition", "split_lines", "poem_metrics",
     "FORMS", "Poem", "load_tang_poems", "poem_form",
     "RESERVED_TOKENS", "Vocab", "tokenize_poem", "split_poems", "pad_poems", "PoemBatches",
     "load_poem_splits",

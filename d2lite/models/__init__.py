@@ -7,4 +7,5 @@ from .conv import (
 from .dropout import dropout
 from .linear import linreg, sgd, squared_loss
 from .mlp import init_mlp_params, mlp
+from .rnn import RNNLM, RNNScratch, init_rnn_params, rnn_forward
 from .softmax import cross_entropy, softmax
