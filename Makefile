@@ -18,7 +18,7 @@ export OMP_NUM_THREADS ?= $(shell nproc 2>/dev/null || echo 1)
 export OMP_WAIT_POLICY ?= PASSIVE
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: all venv test unit notebooks book check-book lab clean
+.PHONY: all venv test unit notebooks book check-book bench lab clean
 
 all: test
 
@@ -56,6 +56,20 @@ book: venv
 # within the column); screenshots go to _build/screenshots/.
 check-book: book
 	$(BIN)/python -m pytest tests/browser
+
+# Training throughput against PyTorch (in its own environment, .venv-bench),
+# MXNet's settings one by one, and the book's time per chapter from the last
+# `make notebooks` or `make test`; writes _build/bench.json.
+BENCH_VENV := .venv-bench
+
+$(BENCH_VENV)/.installed: benchmarks/requirements.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r benchmarks/requirements.txt
+	touch $@
+
+bench: venv $(BENCH_VENV)/.installed
+	$(BIN)/python benchmarks/run.py --torch-python $(BENCH_VENV)/bin/python
 
 lab: venv
 	$(BIN)/jupyter lab book

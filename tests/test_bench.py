@@ -1,0 +1,63 @@
+"""The benchmark's harness, a smoke run, and speed settings that keep results exact."""
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import run  # noqa: E402
+from timing import throughput  # noqa: E402
+
+
+def test_throughput_counts_items_per_second():
+    calls = []
+    median, rates = throughput(lambda: calls.append(1), lambda: None, items_per_step=10,
+                               warmup=3, windows=4, window_seconds=0.001)
+    assert len(rates) == 4 and median == statistics.median(rates)
+    assert len(calls) >= 3 + 4
+    assert all(r > 0 for r in rates)
+
+
+def test_throughput_rejects_empty_runs():
+    with pytest.raises(ValueError, match="windows"):
+        throughput(lambda: None, lambda: None, 1, windows=0)
+
+
+def test_chapter_times_groups_notebooks_by_folder(tmp_path):
+    path = tmp_path / "times.json"
+    path.write_text(json.dumps({"book/mlp/a.ipynb": 2.0, "book/mlp/b.ipynb": 3.0,
+                                "book/tools.ipynb": 1.5}))
+    assert run.chapter_times(path) == {"mlp": 5.0, "tools": 1.5}
+    assert run.chapter_times(tmp_path / "missing.json") is None
+
+
+def test_quick_run_measures_every_model(tmp_path):
+    out = tmp_path / "bench.json"
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick",
+                    "--no-levers", "--output", str(out)], check=True, capture_output=True)
+    results = json.loads(out.read_text())
+    assert set(results["models"]) == set(run.MODELS)
+    assert all(entry["mxnet"] > 0 for entry in results["models"].values())
+
+
+def _losses(model, settings, hybridize):
+    env = {k: v for k, v in os.environ.items() if k not in run.MXNET_KEYS}
+    env.update(settings)
+    command = [sys.executable, str(ROOT / "benchmarks" / "mxnet_step.py"), "--model", model,
+               "--hybridize", hybridize, "--losses", "5"]
+    return run.run_json(command, env)["losses"]
+
+
+@pytest.mark.parametrize("model", ["mlp", "lenet"])
+def test_book_settings_train_exactly_like_mxnet_defaults(model):
+    """Speed settings must not change the numbers: same losses, step by step."""
+    fast = _losses(model, run.book_environment(), "static")
+    default = _losses(model, {}, "none")
+    assert fast[-1] < fast[0]  # it trains
+    assert fast == pytest.approx(default, abs=1e-5)
