@@ -16,7 +16,9 @@ from mxnet import npx as _npx  # noqa: E402
 _npx.set_np()
 
 from .device import cpu, num_gpus, try_all_gpus, try_gpu  # noqa: E402
-from .utils import Accumulator, Timer, set_seed  # noqa: E402
+from .utils import (  # noqa: E402
+    Accumulator, Timer, cached_model_path, num_params, save_parameters, set_seed,
+)
 from .plot import (  # noqa: E402
     Animator, draw_network, plot, plot_decision_boundary, plot_history, set_figsize,
     show_images, show_trace_1d, show_trace_2d,
@@ -34,7 +36,7 @@ from .models import (  # noqa: E402
     RNNLM, BatchNorm, RNNScratch, batch_norm, conv_output_shape, corr2d, corr2d_backward,
     corr2d_multi_in, corr2d_multi_in_out, cross_entropy, dropout, init_mlp_params,
     init_rnn_params, lenet, linreg, max_pool2d_backward, mlp, pool2d, rnn_forward, sgd,
-    softmax, squared_loss,
+    softmax, squared_loss, train_lenet,
 )
 from .training import (  # noqa: E402
     NaNLossError, accuracy, check_finite, evaluate_accuracy, evaluate_loss, fit_full_batch,
@@ -54,7 +56,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "cpu", "num_gpus", "try_gpu", "try_all_gpus",
-    "Accumulator", "Timer", "set_seed",
+    "Accumulator", "Timer", "cached_model_path", "num_params", "save_parameters", "set_seed",
     "Animator", "plot", "plot_decision_boundary", "set_figsize", "show_images",
     "show_trace_1d", "show_trace_2d", "draw_network", "plot_history",
     "DATA_HUB", "DataError", "cache_dir", "data_dir", "fetch", "read_idx", "read_mnist",
@@ -63,7 +65,7 @@ __all__ = [
     "synthetic_data", "load_array", "linreg", "squared_loss", "sgd", "softmax", "cross_entropy",
     "init_mlp_params", "mlp", "dropout", "batch_norm", "BatchNorm",
     "conv_output_shape", "corr2d", "corr2d_multi_in", "corr2d_multi_in_out", "pool2d",
-    "corr2d_backward", "max_pool2d_backward", "lenet",
+    "corr2d_backward", "max_pool2d_backward", "lenet", "train_lenet",
     "NaNLossError", "accuracy", "check_finite", "evaluate_accuracy", "evaluate_loss",
     "train_epoch", "train", "fit_full_batch",
     "Accuracy", "Loss", "NumpyMetric", "EpochLogger",

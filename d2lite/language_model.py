@@ -5,19 +5,16 @@ A batch is ``(X, Y, mask)``: ``X`` (batch, steps) holds the input tokens,
 ``Y`` holds a real token and 0 on padding. The loss is the mean
 cross-entropy over the real tokens; the perplexity is its exponential.
 """
-import hashlib
-import json
 import math
 import os
 
 from mxnet import autograd, gluon, init, np, npx
 
-from .data.hub import cache_dir
 from .device import try_gpu
 from .models.rnn import RNNLM
 from .plot import Animator
 from .training import check_finite
-from .utils import Accumulator, Timer, set_seed
+from .utils import Accumulator, Timer, cached_model_path, set_seed
 
 
 def _to(a, device, dtype=None):
@@ -148,9 +145,7 @@ def train_lm(net, train_iter, dev_iter, num_epochs, updater, clip=1.0, device=No
 
 def poem_lm_path(config, seed):
     """Where :func:`train_poem_lm` keeps a model's parameters: the cache, keyed by its set-up."""
-    key = json.dumps({**config, "seed": seed}, sort_keys=True)
-    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-    return cache_dir() / "models" / f"poem-lm-{config['cell']}-{digest}.params"
+    return cached_model_path(f"poem-lm-{config['cell']}", {**config, "seed": seed})
 
 
 def train_poem_lm(train_seqs, dev_seqs, vocab, cell="gru", seed=0, embed_size=128,

@@ -170,10 +170,12 @@ class Animator:
             self._handle.update(self.fig)
 
 
-def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5, cmap="gray"):
+def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5, cmap="gray",
+                **imshow_kwargs):
     """Show a grid of images (2-D, or channels first/last) with optional titles.
 
-    Returns the array of ``Axes``.
+    Each image is scaled to its own range unless ``imshow_kwargs`` (passed
+    to ``imshow``) fix one, e.g. ``vmin=-1, vmax=1``. Returns the ``Axes``.
     """
     imgs = list(imgs)
     if len(imgs) > num_rows * num_cols:
@@ -190,7 +192,7 @@ def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5, cmap="gray"):
             img = img.transpose(1, 2, 0)
         if img.ndim == 3 and img.shape[2] == 1:
             img = img[:, :, 0]
-        ax.imshow(img, cmap=cmap)
+        ax.imshow(img, cmap=cmap, **imshow_kwargs)
         if titles is not None and i < len(titles):
             ax.set_title(str(titles[i]))
     return axes

@@ -1,5 +1,8 @@
-"""Small helpers every chapter uses: seeding, timing and running sums."""
+"""Small helpers every chapter uses: seeding, timing, running sums, models."""
+import hashlib
+import json
 import numbers
+import os
 import random
 import time
 
@@ -12,6 +15,32 @@ def set_seed(seed):
     random.seed(seed)
     onp.random.seed(seed)
     mx.random.seed(seed)
+
+
+def num_params(net):
+    """Number of parameters ``net`` learns (BatchNorm's moving averages excluded)."""
+    return sum(p.data().size for p in net.collect_params().values()
+               if p.grad_req != "null")
+
+
+def cached_model_path(name, config):
+    """Where a trained model ``name`` with set-up ``config`` (a dict) is cached.
+
+    The file name holds a digest of the whole set-up, so any change of it
+    (learning rate, epochs, seed, ...) names another file.
+    """
+    from .data.hub import cache_dir
+    key = json.dumps(config, sort_keys=True)
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return cache_dir() / "models" / f"{name}-{digest}.params"
+
+
+def save_parameters(net, path):
+    """Save ``net``'s parameters to ``path`` atomically (a temporary file, renamed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    net.save_parameters(str(tmp))
+    os.replace(tmp, path)  # atomic: a half-written file is never loaded
 
 
 class Timer:

@@ -138,9 +138,40 @@ def test_lenet_shapes_and_parameter_count(batch_norm):
     net = lenet(batch_norm)
     net.initialize()
     assert net(np.zeros((2, 1, 28, 28))).shape == (2, 10)
-    trained = sum(p.data().size for p in net.collect_params().values() if p.grad_req != "null")
+    trained = d2lite.num_params(net)
     classic = (6 * 25 + 6) + (16 * 6 * 25 + 16) + (400 * 120 + 120) + (120 * 84 + 84) + 850
     assert trained == classic + (2 * (6 + 16 + 120 + 84) if batch_norm else 0)
     names = [type(layer).__name__ for layer in net]
     assert names.count("BatchNorm") == (4 if batch_norm else 0)
     assert names.count("MaxPool2D") == 2 and names.count("Activation") == 4
+
+
+def test_train_lenet_saves_and_reuse_loads_the_same_model(monkeypatch, tmp_path):
+    import d2lite.data
+    import numpy as onp
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    rng = onp.random.default_rng(0)
+    X = rng.random((64, 1, 28, 28)).astype("float32")
+    y = rng.integers(0, 10, 64).astype("int32")
+    calls = []
+
+    def tiny_data(batch_size):
+        calls.append(batch_size)
+        return (d2lite.load_array((X, y), batch_size, is_train=True),
+                d2lite.load_array((X[:16], y[:16]), batch_size, is_train=False), None)
+
+    monkeypatch.setattr(d2lite.data, "load_data_mnist_validation", tiny_data)
+    net, history = d2lite.train_lenet(batch_size=32, num_epochs=1, verbose=False)
+    assert len(history["valid_acc"]) == 1 and calls == [32]
+    path = d2lite.cached_model_path("lenet", dict(
+        batch_norm=True, batch_size=32, num_epochs=1, lr=3e-3, schedule="cosine",
+        optimizer="adam", num_validation=5000, seed=0))
+    assert path.is_file()
+    loaded, none = d2lite.train_lenet(batch_size=32, num_epochs=1, reuse=True)
+    assert none is None and calls == [32]          # loaded, not trained again
+    x = np.array(X[:8])
+    assert (loaded(x) == net(x)).all()             # moving averages included
+    # another set-up is not taken from the cache
+    _, history = d2lite.train_lenet(batch_size=32, num_epochs=1, lr=1e-3, reuse=True,
+                                    verbose=False)
+    assert history is not None and calls == [32, 32]

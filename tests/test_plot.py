@@ -77,6 +77,14 @@ def test_show_images_grid_with_titles():
     assert all(not ax.images and not ax.axison for ax in axes[4:])
 
 
+def test_show_images_passes_a_common_colour_range_to_imshow():
+    imgs = [onp.full((4, 4), 0.5), onp.array([[-1.0, 1.0]])]
+    axes = d2lite.show_images(imgs, 1, 2)
+    assert axes[0].images[0].get_clim() == (0.5, 0.5)    # each image its own range
+    axes = d2lite.show_images(imgs, 1, 2, vmin=-2, vmax=2)
+    assert [ax.images[0].get_clim() for ax in axes] == [(-2, 2), (-2, 2)]
+
+
 def test_show_images_rejects_too_many():
     with pytest.raises(ValueError, match="do not fit"):
         d2lite.show_images([onp.zeros((2, 2))] * 5, 2, 2)

@@ -80,3 +80,44 @@ def test_timer_avg_before_any_stop_is_a_clear_error():
         timer.avg()
     timer.stop()
     assert timer.avg() == timer.times[0]
+
+
+def test_num_params_counts_learned_parameters_only():
+    from mxnet import init
+    from mxnet.gluon import nn
+    net = nn.HybridSequential()
+    net.add(nn.Dense(3, in_units=4), nn.BatchNorm(in_channels=3))
+    net.initialize(init.Xavier())
+    # dense 4*3 + 3, batch norm gamma and beta; not its two moving averages
+    assert d2lite.num_params(net) == 4 * 3 + 3 + 2 * 3
+
+
+def test_cached_model_path_is_keyed_by_the_whole_config(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    path = d2lite.cached_model_path("lenet", {"lr": 0.1, "epochs": 2})
+    assert path.parent == d2lite.cache_dir() / "models"
+    assert path.name.startswith("lenet-") and path.suffix == ".params"
+    # key order does not matter, any value does
+    assert path == d2lite.cached_model_path("lenet", {"epochs": 2, "lr": 0.1})
+    assert path != d2lite.cached_model_path("lenet", {"lr": 0.1, "epochs": 3})
+    assert path != d2lite.cached_model_path("mlp", {"lr": 0.1, "epochs": 2})
+
+
+def test_poem_lm_path_uses_the_generic_cache_key():
+    from d2lite.language_model import poem_lm_path
+    config = {"cell": "gru", "lr": 0.005}
+    assert poem_lm_path(config, 1) == d2lite.cached_model_path(
+        "poem-lm-gru", {"cell": "gru", "lr": 0.005, "seed": 1})
+
+
+def test_save_parameters_round_trips_and_leaves_no_temporary(tmp_path):
+    from mxnet import init
+    from mxnet.gluon import nn
+    net = nn.Dense(2, in_units=3)
+    net.initialize(init.Normal())
+    path = tmp_path / "models" / "net.params"
+    d2lite.save_parameters(net, path)
+    assert [p.name for p in path.parent.iterdir()] == ["net.params"]
+    other = nn.Dense(2, in_units=3)
+    other.load_parameters(str(path))
+    onp.testing.assert_array_equal(other.weight.data().asnumpy(), net.weight.data().asnumpy())

@@ -2,7 +2,7 @@
 from .batchnorm import BatchNorm, batch_norm
 from .conv import (
     conv_output_shape, corr2d, corr2d_backward, corr2d_multi_in, corr2d_multi_in_out, lenet,
-    max_pool2d_backward, pool2d,
+    max_pool2d_backward, pool2d, train_lenet,
 )
 from .dropout import dropout
 from .linear import linreg, sgd, squared_loss
