@@ -30,7 +30,8 @@ from .data import (  # noqa: E402
 )
 from .data.poetry import FORMS, Poem, load_tang_poems, poem_form  # noqa: E402
 from .text import (  # noqa: E402
-    RESERVED_TOKENS, PoemBatches, Vocab, load_poem_splits, pad_poems, split_poems, tokenize_poem,
+    RESERVED_TOKENS, PoemBatches, Vocab, load_poem_data, load_poem_splits, pad_poems, split_poems,
+    tokenize_poem,
 )
 from .models import (  # noqa: E402
     RNNLM, BatchNorm, RNNScratch, batch_norm, conv_output_shape, corr2d, corr2d_backward,
@@ -43,7 +44,9 @@ from .training import (  # noqa: E402
     train, train_epoch,
 )
 from .estimator import Accuracy, EpochLogger, Loss, NumpyMetric  # noqa: E402
-from .ngram import AddK, KneserNey, PositionKneserNey, best_ngram  # noqa: E402
+from .ngram import (  # noqa: E402
+    AddK, KneserNey, PositionKneserNey, best_kneser_ney, best_ngram,
+)
 from .language_model import (  # noqa: E402
     evaluate_perplexity, grad_clipping, masked_loss, train_lm, train_lm_epoch, train_poem_lm,
 )
@@ -70,12 +73,12 @@ __all__ = [
     "train_epoch", "train", "fit_full_batch",
     "Accuracy", "Loss", "NumpyMetric", "EpochLogger",
     "init_rnn_params", "rnn_forward", "RNNScratch", "RNNLM",
-    "AddK", "KneserNey", "PositionKneserNey", "best_ngram",
+    "AddK", "KneserNey", "PositionKneserNey", "best_ngram", "best_kneser_ney",
     "masked_loss", "grad_clipping", "evaluate_perplexity", "train_lm_epoch", "train_lm",
     "train_poem_lm",
     "PoemForm", "decode", "write_poems", "is_well_formed", "rhyme_class", "rhymes",
     "repetition", "split_lines", "poem_metrics",
     "FORMS", "Poem", "load_tang_poems", "poem_form",
     "RESERVED_TOKENS", "Vocab", "tokenize_poem", "split_poems", "pad_poems", "PoemBatches",
-    "load_poem_splits",
+    "load_poem_splits", "load_poem_data",
 ]

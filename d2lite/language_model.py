@@ -157,7 +157,7 @@ def train_poem_lm(train_seqs, dev_seqs, vocab, cell="gru", seed=0, embed_size=12
     an :class:`~d2lite.RNNLM` with this set-up is trained with Adam and
     gradient clipping, seeded by ``seed``, and its parameters are saved in
     the user cache under a name derived from the whole set-up (data size
-    and vocabulary included), so another notebook can load the same model
+    and the vocabulary's tokens included), so another notebook can load the same model
     instead of training it again. Returns ``(net, history)``; ``history``
     is None when the model was loaded.
     """
@@ -166,7 +166,10 @@ def train_poem_lm(train_seqs, dev_seqs, vocab, cell="gru", seed=0, embed_size=12
     config = dict(cell=cell, embed_size=embed_size, num_hiddens=num_hiddens,
                   dropout=dropout, batch_size=batch_size, lr=lr, clip=clip,
                   num_epochs=num_epochs, vocab=len(vocab), train=len(train_seqs),
-                  train_tokens=sum(map(len, train_seqs)), dev=len(dev_seqs))
+                  train_tokens=sum(map(len, train_seqs)), dev=len(dev_seqs),
+                  # the tokens themselves: another vocabulary never loads a stale model
+                  vocab_digest=hashlib.sha256(
+                      "\n".join(vocab.idx_to_token).encode()).hexdigest()[:16])
     path = poem_lm_path(config, seed)
     set_seed(seed)
     net = RNNLM(len(vocab), embed_size, num_hiddens, cell, dropout=dropout)

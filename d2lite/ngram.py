@@ -37,6 +37,8 @@ class NGramLM:
         if len(seq) < 2:
             raise ValueError(f"a sequence needs a start marker and at least one token, "
                              f"got {seq!r}")
+        # the history of the first tokens is padded with copies of the start
+        # marker, so "<s5> <s5> 床" simply means "床 at the start of a poem"
         padded = [seq[0]] * (self.n - 1) + list(seq)
         for i, tag in enumerate(self.tags(seq), start=1):
             j = i + self.n - 1  # index of seq[i] in padded
@@ -190,3 +192,20 @@ def best_ngram(model_class, train, dev, vocab_size, orders=(2, 3, 4), values=(0.
         if best is None or scores[value] < best[1]:
             best = (model, scores[value])
     return best[0], table
+
+
+#: The discounts :func:`best_kneser_ney` tries; the best one on the poems' dev
+#: split lies inside the grid, not at an end (the notebooks check it).
+DISCOUNTS = (0.7, 0.8, 0.9, 0.95)
+
+
+def best_kneser_ney(train, dev, vocab_size, position=False):
+    """The chapter's Kneser-Ney baseline, order and discount chosen on ``dev``.
+
+    Plain :class:`KneserNey` of order 2, 3 or 4, or (``position=True``)
+    :class:`PositionKneserNey` of order 2 or 3, each with the discounts
+    :data:`DISCOUNTS`. Returns ``(model, table)`` as :func:`best_ngram`.
+    """
+    if position:
+        return best_ngram(PositionKneserNey, train, dev, vocab_size, (2, 3), DISCOUNTS)
+    return best_ngram(KneserNey, train, dev, vocab_size, (2, 3, 4), DISCOUNTS)

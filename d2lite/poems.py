@@ -61,6 +61,11 @@ def rhyme_class(char):
     return _FINAL_TO_CLASS.get(final)
 
 
+def display_width(text):
+    """Columns ``text`` takes on a page: 2 for a wide (e.g. Chinese) character, else 1."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def split_lines(poem):
     """The lines of ``poem`` without their punctuation, e.g. ``["床前明月光", ...]``."""
     return [line for line in re.split(f"[{LINE_END}]", poem) if line]
@@ -162,8 +167,8 @@ class PoemForm:
     ends in ， (odd lines) or 。 (even lines) and the poem in the end token
     ``eos``. ``heads`` (a string of ``num_lines`` characters) fixes the first
     character of every line (an acrostic, 藏头诗); ``rhyme=True`` makes
-    every even line after the second end in the rhyme class of line 2's
-    last character.
+    line 2 end in a character that has a rhyme class and every later even
+    line end in that class.
     """
 
     def __init__(self, idx_to_token, chars_per_line=5, num_lines=4, heads=None, rhyme=False,
@@ -186,6 +191,8 @@ class PoemForm:
         self.hanzi = onp.array([is_hanzi(t) for t in self.tokens])
         self.classes = onp.array([_CLASS_NAMES.index(c) if (c := rhyme_class(t)) else -1
                                   for t in self.tokens]) if rhyme else None
+        if rhyme and not (self.classes >= 0).any():
+            raise ValueError("rhyme=True needs characters with a rhyme class")
 
     @property
     def length(self):
@@ -211,12 +218,12 @@ class PoemForm:
             mask[:, self.index[self.heads[line]]] = True
             return mask
         mask[:] = self.hanzi
-        if self.rhyme and line % 2 == 1 and line > 1 and pos == self.chars_per_line - 1:
+        if self.rhyme and line == 1 and pos == self.chars_per_line - 1:
+            mask[:] = self.classes >= 0  # line 2 ends in a character with a rhyme class
+        elif self.rhyme and line % 2 == 1 and pos == self.chars_per_line - 1:
             # line 2's last character: step (chars + 1) + chars - 1
             target = self.classes[generated[:, 2 * self.chars_per_line]]
-            rhyming = self.hanzi & (self.classes[None, :] == target[:, None])
-            has_class = (target >= 0)[:, None]
-            mask[:] = onp.where(has_class, rhyming, self.hanzi)
+            mask[:] = self.classes[None, :] == target[:, None]
         return mask
 
     def to_text(self, indices):

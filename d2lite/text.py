@@ -7,6 +7,7 @@ followed by ``，`` or ``。`` in turn, then ``<eos>``::
     <s5> 床 前 看 月 光 ， 疑 是 地 上 霜 。 ... 乡 。 <eos>
 """
 import collections
+from typing import NamedTuple
 
 import numpy as onp
 from mxnet import np
@@ -25,6 +26,8 @@ class Vocab:
     >>> vocab = Vocab([["a", "b", "a"]], reserved_tokens=["<pad>"])
     >>> vocab["a"], vocab[["b", "z"]], vocab.to_tokens([2, 0])
     (2, [3, 0], ['a', '<unk>'])
+    >>> vocab.known(["a", "z"])
+    ['a', '<unk>']
     """
 
     def __init__(self, tokens=(), min_freq=1, reserved_tokens=()):
@@ -63,6 +66,10 @@ class Vocab:
         if isinstance(indices, (list, tuple)):
             return [self.idx_to_token[int(i)] for i in indices]
         return self.idx_to_token[int(indices)]
+
+    def known(self, tokens):
+        """``tokens`` with every token not in the vocabulary replaced by ``<unk>``."""
+        return [token if token in self.token_to_idx else "<unk>" for token in tokens]
 
     @property
     def unk(self):
@@ -183,3 +190,28 @@ def load_poem_splits(forms=("quatrain5", "quatrain7"), fractions=(0.8, 0.1, 0.1)
         raise ValueError(f"unknown forms {sorted(unknown)}; the forms are {FORMS}")
     poems, _ = load_tang_poems()
     return split_poems([p for p in poems if p.form in forms], fractions, seed)
+
+
+class PoemData(NamedTuple):
+    """The chapter's data: the poems of each split, their tokens, the vocabulary."""
+    train: list
+    dev: list
+    test: list
+    train_seqs: list
+    dev_seqs: list
+    test_seqs: list
+    vocab: Vocab
+
+
+def load_poem_data(forms=("quatrain5", "quatrain7"), seed=0, min_freq=2):
+    """Split the poems (:func:`load_poem_splits`), tokenize them, build the vocabulary.
+
+    The vocabulary comes from the training poems alone, with ``min_freq``
+    and :data:`RESERVED_TOKENS`. Returns a :class:`PoemData`, which unpacks as
+    ``train, dev, test, train_seqs, dev_seqs, test_seqs, vocab``.
+    """
+    train, dev, test = load_poem_splits(forms, seed=seed)
+    train_seqs, dev_seqs, test_seqs = ([tokenize_poem(p) for p in poems]
+                                       for poems in (train, dev, test))
+    vocab = Vocab(train_seqs, min_freq=min_freq, reserved_tokens=RESERVED_TOKENS)
+    return PoemData(train, dev, test, train_seqs, dev_seqs, test_seqs, vocab)

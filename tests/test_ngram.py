@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from d2lite.ngram import AddK, KneserNey, PositionKneserNey, best_ngram
+from d2lite.ngram import DISCOUNTS, AddK, KneserNey, PositionKneserNey, best_kneser_ney, best_ngram
 
 CORPUS = [["<s>", "a", "b", "a", "</s>"], ["<s>", "a", "b", "b", "</s>"],
           ["<s>", "b", "a", "</s>"]]
@@ -111,3 +111,13 @@ def test_best_ngram_keeps_the_lowest_dev_perplexity():
     assert fresh.perplexity(dev) == pytest.approx(table[best])
     addk, _ = best_ngram(AddK, CORPUS, dev, 4, orders=(1,), values=(0.01, 1.0, 100.0))
     assert addk.k in (0.01, 1.0, 100.0) and addk.n == 1
+
+
+def test_best_kneser_ney_uses_the_chapter_grids():
+    dev = [["<s>", "a", "b", "</s>"], ["<s>", "b", "a", "</s>"]]
+    model, table = best_kneser_ney(CORPUS, dev, 4)
+    assert type(model) is KneserNey and set(table) == {(n, d) for n in (2, 3, 4)
+                                                        for d in DISCOUNTS}
+    assert (model.n, model.d) == min(table, key=table.get)
+    model, table = best_kneser_ney(CORPUS, dev, 4, position=True)
+    assert type(model) is PositionKneserNey and {n for n, _ in table} == {2, 3}

@@ -12,8 +12,9 @@ from d2lite.poems import (
 )
 
 JINGYESI = "床前明月光，疑是地上霜。举头望明月，低头思故乡。"
-# A tiny vocabulary: specials, punctuation, characters of several rhyme classes.
-CHARS = "床前明月光疑是地上霜举头望低思故乡深度学习东风中花知诗日"
+# A tiny vocabulary: specials, punctuation, characters of several rhyme classes,
+# and one with no rhyme class (𪭢: pypinyin has no reading for it).
+CHARS = "床前明月光疑是地上霜举头望低思故乡深度学习东风中花知诗日𪭢"
 TOKENS = ["<pad>", "<unk>", "<eos>", "<s5>", "<s7>", "，", "。"] + list(CHARS)
 
 
@@ -40,6 +41,12 @@ def test_split_lines_and_well_formed():
     assert is_well_formed(JINGYESI + JINGYESI, 5, num_lines=8)
     seven = "朝辞白帝彩云间，千里江陵一日还。两岸猿声啼不住，轻舟已过万重山。"
     assert is_well_formed(seven) and is_well_formed(seven, 7) and not is_well_formed(seven, 5)
+
+
+def test_display_width_counts_chinese_characters_twice():
+    from d2lite.poems import display_width
+    assert display_width("ab") == 2 and display_width(JINGYESI) == 48
+    assert display_width("<unk>床") == 7
 
 
 def test_rhymes_and_repetition():
@@ -126,6 +133,14 @@ def test_acrostic_and_rhyme_constraints():
     plain = decode(random_step(len(TOKENS), 1), 0, 3, PoemForm(TOKENS, 5), 100,
                    rng=onp.random.RandomState(0))
     assert sum(map(rhymes, plain)) < 50                       # without the constraint
+    assert rhyme_class("𪭢") is None and is_hanzi("𪭢")
+    # a model that prefers the classless character everywhere still rhymes
+    prefers = [TOKENS.index("𪭢")]
+    poems = decode(lambda t, s: (onp.eye(len(TOKENS))[prefers * len(t)] * 50, s), 0, 3,
+                   PoemForm(TOKENS, 5, rhyme=True), 5, rng=onp.random.RandomState(0))
+    assert all(rhymes(p) and p.count("𪭢") == 18 for p in poems), poems
+    with pytest.raises(ValueError, match="rhyme class"):
+        PoemForm(["<eos>", "，", "。", "𪭢"], 5, rhyme=True)
     with pytest.raises(ValueError, match="head"):
         PoemForm(TOKENS, 5, heads="深度学")
     with pytest.raises(ValueError, match="not in the vocabulary"):

@@ -158,6 +158,12 @@ def test_train_poem_lm_saves_and_reuses_the_model(isolated_cache):
     other, h = d2lite.train_poem_lm(seqs, seqs[:2], vocab, reuse=True,
                                     **{**setup, "seed": 4})
     assert h is not None and len(list((isolated_cache / "models").glob("*.params"))) == 2
+    # a vocabulary of the same size with other tokens never loads the saved model
+    swapped = d2lite.Vocab([["家" if t == "乡" else t for t in s] for s in seqs],
+                           reserved_tokens=d2lite.RESERVED_TOKENS)
+    assert len(swapped) == len(vocab) and swapped.idx_to_token != vocab.idx_to_token
+    _, h = d2lite.train_poem_lm(seqs, seqs[:2], swapped, reuse=True, **setup)
+    assert h is not None and len(list((isolated_cache / "models").glob("*.params"))) == 3
     retrained, _ = d2lite.train_poem_lm(seqs, seqs[:2], vocab, **setup)
     for a, b in zip(net.collect_params().values(), retrained.collect_params().values()):
         onp.testing.assert_allclose(a.data().asnumpy(), b.data().asnumpy(), rtol=1e-5,

@@ -34,7 +34,7 @@ def test_vocab_round_trip(lines, min_freq):
     assert len(set(vocab.idx_to_token)) == len(vocab)
     for line in lines:
         back = vocab.to_tokens(vocab[line])
-        assert back == [t if t in vocab else "<unk>" for t in line]
+        assert back == [t if t in vocab else "<unk>" for t in line] == vocab.known(line)
         assert vocab[back] == vocab[line]
     for token, freq in vocab.token_freqs:
         assert (token in vocab) == (freq >= min_freq)
