@@ -5,8 +5,8 @@ A batch is ``(X, Y, mask)``: ``X`` (batch, steps) holds the input tokens,
 ``Y`` holds a real token and 0 on padding. The loss is the mean
 cross-entropy over the real tokens; the perplexity is its exponential.
 """
+import hashlib
 import math
-import os
 
 from mxnet import autograd, gluon, init, np, npx
 
@@ -14,7 +14,7 @@ from .device import try_gpu
 from .models.rnn import RNNLM
 from .plot import Animator
 from .training import check_finite
-from .utils import Accumulator, Timer, cached_model_path, set_seed
+from .utils import Accumulator, Timer, cached_model_path, save_parameters, set_seed
 
 
 def _to(a, device, dtype=None):
@@ -183,8 +183,5 @@ def train_poem_lm(train_seqs, dev_seqs, vocab, cell="gru", seed=0, embed_size=12
     trainer = gluon.Trainer(net.collect_params(), "adam", {"learning_rate": lr})
     history = train_lm(net, train_iter, dev_iter, num_epochs, trainer, clip, device,
                        animate=animate, verbose=verbose)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    net.save_parameters(str(tmp))
-    os.replace(tmp, path)  # atomic: a half-written file is never loaded
+    save_parameters(net, path)
     return net, history
