@@ -12,7 +12,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from timing import throughput  # noqa: E402
+from timing import add_timing_arguments, report  # noqa: E402
 
 MODELS = ("softmax", "mlp", "lenet")
 
@@ -74,12 +74,8 @@ def make_step(name, batch_size=256, hybridize="none", lr=0.1, seed=0):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", choices=MODELS, required=True)
-    parser.add_argument("--batch-size", type=int, default=256)
+    add_timing_arguments(parser, MODELS)
     parser.add_argument("--hybridize", choices=("none", "plain", "static"), default="static")
-    parser.add_argument("--warmup", type=int, default=5)
-    parser.add_argument("--windows", type=int, default=5)
-    parser.add_argument("--window-seconds", type=float, default=1.0)
     parser.add_argument("--losses", type=int, default=0,
                         help="instead of timing, print the losses of this many steps")
     args = parser.parse_args(argv)
@@ -87,11 +83,8 @@ def main(argv=None):
     if args.losses:
         print(json.dumps({"losses": [float(step().mean()) for _ in range(args.losses)]}))
         return
-    median, rates = throughput(step, sync, args.batch_size, args.warmup, args.windows,
-                               args.window_seconds)
     import mxnet as mx
-    print(json.dumps({"framework": "mxnet", "version": mx.__version__, "model": args.model,
-                      "batch_size": args.batch_size, "items_per_s": median, "windows": rates}))
+    report("mxnet", mx.__version__, args, step, sync)
 
 
 if __name__ == "__main__":

@@ -7,12 +7,11 @@ JSON object.
     .venv-bench/bin/python benchmarks/torch_step.py --model lenet --threads 2
 """
 import argparse
-import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from timing import throughput  # noqa: E402
+from timing import add_timing_arguments, report  # noqa: E402
 
 MODELS = ("softmax", "mlp", "lenet")
 
@@ -58,20 +57,13 @@ def make_step(name, batch_size=256, lr=0.1, seed=0):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", choices=MODELS, required=True)
-    parser.add_argument("--batch-size", type=int, default=256)
+    add_timing_arguments(parser, MODELS)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--warmup", type=int, default=5)
-    parser.add_argument("--windows", type=int, default=5)
-    parser.add_argument("--window-seconds", type=float, default=1.0)
     args = parser.parse_args(argv)
     import torch
     torch.set_num_threads(args.threads)
     step, sync = make_step(args.model, args.batch_size)
-    median, rates = throughput(step, sync, args.batch_size, args.warmup, args.windows,
-                               args.window_seconds)
-    print(json.dumps({"framework": "pytorch", "version": torch.__version__, "model": args.model,
-                      "batch_size": args.batch_size, "items_per_s": median, "windows": rates}))
+    report("pytorch", torch.__version__, args, step, sync)
 
 
 if __name__ == "__main__":
