@@ -12,10 +12,10 @@ SHARED_DATA := $(abspath ../shared/data)
 ifneq ($(wildcard $(SHARED_DATA)),)
 export D2LITE_DATA_DIR ?= $(SHARED_DATA)
 endif
-# MXNet reads these once, when it loads: its default leaves half of a small CPU
-# idle, and spinning OpenMP threads crawl when another process shares the cores.
+# MXNet reads this once, when it loads; its default leaves half of a small CPU
+# idle. On a machine shared with other busy programs, run
+# `OMP_WAIT_POLICY=PASSIVE make test` (see "Speed on a CPU" in the README).
 export OMP_NUM_THREADS ?= $(shell nproc 2>/dev/null || echo 1)
-export OMP_WAIT_POLICY ?= PASSIVE
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: all venv test unit notebooks book check-book bench lab clean

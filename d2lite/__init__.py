@@ -1,15 +1,16 @@
 """d2lite: the code the d2lite book builds once and reuses.
 
-Import it before MXNet: unless you set them yourself, it sets
+Import it before MXNet: unless you set it yourself, it sets
 ``OMP_NUM_THREADS`` to the number of CPU cores (MXNet's default leaves half of
-a small CPU idle) and ``OMP_WAIT_POLICY=PASSIVE`` (idle threads sleep instead of
-spinning, which otherwise slows small operations many times over whenever
-another program shares the cores). MXNet reads both only once, when it loads.
+a small CPU idle). MXNet reads it only once, when it loads. If other programs
+keep the cores busy while you train, also set ``OMP_WAIT_POLICY=PASSIVE``
+before Python starts: waiting threads then sleep instead of spinning, which
+halves the speed on an idle machine but avoids a several-fold slowdown on a
+busy one (``make bench`` measures both).
 """
 import os as _os
 
 _os.environ.setdefault("OMP_NUM_THREADS", str(_os.cpu_count() or 1))
-_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from mxnet import npx as _npx  # noqa: E402
 
@@ -18,6 +19,7 @@ _npx.set_np()
 from .device import cpu, num_gpus, try_all_gpus, try_gpu  # noqa: E402
 from .utils import (  # noqa: E402
     Accumulator, Timer, cached_model_path, num_params, save_parameters, set_seed,
+    train_or_load,
 )
 from .plot import (  # noqa: E402
     Animator, draw_network, plot, plot_decision_boundary, plot_history, set_figsize,
@@ -35,7 +37,7 @@ from .text import (  # noqa: E402
 )
 from .models import (  # noqa: E402
     RNNLM, BatchNorm, RNNScratch, batch_norm, conv_output_shape, corr2d, corr2d_backward,
-    corr2d_multi_in, corr2d_multi_in_out, cross_entropy, dropout, init_mlp_params,
+    corr2d_multi_in, corr2d_multi_in_out, cross_entropy, dropout, fashion_cnn, init_mlp_params,
     init_rnn_params, lenet, linreg, max_pool2d_backward, mlp, pool2d, rnn_forward, sgd,
     softmax, squared_loss, train_lenet,
 )
@@ -60,6 +62,7 @@ __version__ = "0.1.0"
 __all__ = [
     "cpu", "num_gpus", "try_gpu", "try_all_gpus",
     "Accumulator", "Timer", "cached_model_path", "num_params", "save_parameters", "set_seed",
+    "train_or_load",
     "Animator", "plot", "plot_decision_boundary", "set_figsize", "show_images",
     "show_trace_1d", "show_trace_2d", "draw_network", "plot_history",
     "DATA_HUB", "DataError", "cache_dir", "data_dir", "fetch", "read_idx", "read_mnist",
@@ -68,7 +71,7 @@ __all__ = [
     "synthetic_data", "load_array", "linreg", "squared_loss", "sgd", "softmax", "cross_entropy",
     "init_mlp_params", "mlp", "dropout", "batch_norm", "BatchNorm",
     "conv_output_shape", "corr2d", "corr2d_multi_in", "corr2d_multi_in_out", "pool2d",
-    "corr2d_backward", "max_pool2d_backward", "lenet", "train_lenet",
+    "corr2d_backward", "max_pool2d_backward", "lenet", "train_lenet", "fashion_cnn",
     "NaNLossError", "accuracy", "check_finite", "evaluate_accuracy", "evaluate_loss",
     "train_epoch", "train", "fit_full_batch",
     "Accuracy", "Loss", "NumpyMetric", "EpochLogger",

@@ -14,7 +14,7 @@ from .device import try_gpu
 from .models.rnn import RNNLM
 from .plot import Animator
 from .training import check_finite
-from .utils import Accumulator, Timer, cached_model_path, save_parameters, set_seed
+from .utils import Accumulator, Timer, set_seed, train_or_load
 
 
 def _to(a, device, dtype=None):
@@ -143,11 +143,6 @@ def train_lm(net, train_iter, dev_iter, num_epochs, updater, clip=1.0, device=No
     return history
 
 
-def poem_lm_path(config, seed):
-    """Where :func:`train_poem_lm` keeps a model's parameters: the cache, keyed by its set-up."""
-    return cached_model_path(f"poem-lm-{config['cell']}", {**config, "seed": seed})
-
-
 def train_poem_lm(train_seqs, dev_seqs, vocab, cell="gru", seed=0, embed_size=128,
                   num_hiddens=256, dropout=0.2, batch_size=32, lr=0.005, clip=1.0,
                   num_epochs=3, reuse=False, device=None, verbose=True, animate=True):
@@ -170,18 +165,19 @@ def train_poem_lm(train_seqs, dev_seqs, vocab, cell="gru", seed=0, embed_size=12
                   # the tokens themselves: another vocabulary never loads a stale model
                   vocab_digest=hashlib.sha256(
                       "\n".join(vocab.idx_to_token).encode()).hexdigest()[:16])
-    path = poem_lm_path(config, seed)
     set_seed(seed)
     net = RNNLM(len(vocab), embed_size, num_hiddens, cell, dropout=dropout)
     net.initialize(init.Xavier(), ctx=device)
     net.hybridize()
-    if reuse and path.exists():
-        net.load_parameters(str(path), ctx=device)
-        return net, None
-    train_iter = PoemBatches(train_seqs, vocab, batch_size, shuffle=True, seed=seed, ctx=device)
-    dev_iter = PoemBatches(dev_seqs, vocab, 256, shuffle=False, ctx=device)
-    trainer = gluon.Trainer(net.collect_params(), "adam", {"learning_rate": lr})
-    history = train_lm(net, train_iter, dev_iter, num_epochs, trainer, clip, device,
-                       animate=animate, verbose=verbose)
-    save_parameters(net, path)
+
+    def train_now():
+        train_iter = PoemBatches(train_seqs, vocab, batch_size, shuffle=True, seed=seed,
+                                 ctx=device)
+        dev_iter = PoemBatches(dev_seqs, vocab, 256, shuffle=False, ctx=device)
+        trainer = gluon.Trainer(net.collect_params(), "adam", {"learning_rate": lr})
+        return train_lm(net, train_iter, dev_iter, num_epochs, trainer, clip, device,
+                        animate=animate, verbose=verbose)
+
+    history = train_or_load(net, f"poem-lm-{cell}", {**config, "seed": seed}, train_now,
+                            reuse, device)
     return net, history

@@ -14,10 +14,10 @@ import unicodedata
 import numpy as onp
 from mxnet import np
 
+from .data.poetry import HANZI, LINE_END
 from .device import try_gpu
 
-LINE_END = "，。？！；"      # punctuation that ends a line
-POEM_END = "。？！"          # ... and may end the last one
+POEM_END = "。？！"  # the punctuation that may end a poem (LINE_END: any line)
 COMMA, PERIOD = "，", "。"
 
 # Rhyme classes: modern pinyin finals, tone and medial (i, u, ü) ignored, merged
@@ -35,8 +35,7 @@ _CLASS_NAMES = tuple(_RHYME_CLASSES)
 
 def is_hanzi(token):
     """True for a single Chinese character (not punctuation, not a special token)."""
-    return len(token) == 1 and unicodedata.category(token) == "Lo" and \
-        "CJK" in unicodedata.name(token, "")
+    return len(token) == 1 and HANZI.fullmatch(token) is not None
 
 
 @functools.lru_cache(maxsize=None)

@@ -12,6 +12,8 @@ from typing import NamedTuple
 import numpy as onp
 from mxnet import np
 
+from .data.poetry import line_end
+
 #: Tokens every poem vocabulary reserves, after ``<unk>`` (index 0).
 RESERVED_TOKENS = ("<pad>", "<eos>", "<s5>", "<s7>")
 
@@ -97,7 +99,7 @@ def tokenize_poem(lines, marker=True):
     tokens = [form_marker(lines)] if marker else []
     for i, line in enumerate(lines):
         tokens.extend(line)
-        tokens.append("，" if i % 2 == 0 and i < len(lines) - 1 else "。")
+        tokens.append(line_end(i, len(lines)))
     tokens.append("<eos>")
     return tokens
 

@@ -43,6 +43,25 @@ def save_parameters(net, path):
     os.replace(tmp, path)  # atomic: a half-written file is never loaded
 
 
+def train_or_load(net, name, config, train_fn, reuse=False, device=None):
+    """Train ``net`` with ``train_fn()`` and cache it, or load it from the cache.
+
+    The cache file is :func:`cached_model_path` of ``name`` and ``config``
+    plus ``net``'s architecture (its printout), so a changed set-up or a
+    changed network is trained again, never loaded stale. With ``reuse`` and
+    a cached file, the parameters are loaded onto ``device`` and None is
+    returned; otherwise ``train_fn()`` trains ``net``, its parameters are
+    saved, and its return value (a history) is returned.
+    """
+    path = cached_model_path(name, {**config, "architecture": repr(net)})
+    if reuse and path.exists():
+        net.load_parameters(str(path), ctx=device)
+        return None
+    history = train_fn()
+    save_parameters(net, path)
+    return history
+
+
 class Timer:
     """Record the duration of several runs.
 

@@ -37,13 +37,36 @@ def test_chapter_times_groups_notebooks_by_folder(tmp_path):
     assert run.chapter_times(tmp_path / "missing.json") is None
 
 
-def test_quick_run_measures_every_model(tmp_path):
+def test_quick_run_measures_every_model(tmp_path, real_data_dir):
     out = tmp_path / "bench.json"
     subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick",
-                    "--no-levers", "--output", str(out)], check=True, capture_output=True)
+                    "--no-levers", "--no-busy", "--output", str(out)],
+                   check=True, capture_output=True)
     results = json.loads(out.read_text())
     assert set(results["models"]) == set(run.MODELS)
     assert all(entry["mxnet"] > 0 for entry in results["models"].values())
+    loop = results["loop"]
+    assert loop["images"] == 20 * 128 and 0 < loop["ratio"]
+
+
+def test_book_environment_sets_the_threads_and_leaves_the_wait_policy():
+    env = run.book_environment()
+    assert env == {"OMP_NUM_THREADS": str(os.cpu_count())}
+    code = "import os, d2lite; print(os.environ['OMP_NUM_THREADS'])"
+    mine = {**os.environ, "OMP_NUM_THREADS": "1"}
+    out = subprocess.run([sys.executable, "-c", code], env=mine, capture_output=True,
+                         text=True, check=True).stdout
+    assert out.split() == ["1"]  # a reader's own setting wins
+
+
+def test_runner_measures_under_the_settings_it_is_given():
+    """mxnet_step imports d2lite, which must not fill in the settings under test."""
+    code = ("import os, sys; sys.path.insert(0, 'benchmarks'); import mxnet_step; "
+            "mxnet_step.import_d2lite(); print(os.environ.get('OMP_NUM_THREADS'))")
+    env = {k: v for k, v in os.environ.items() if k not in run.MXNET_KEYS}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True, cwd=ROOT).stdout
+    assert out.split() == ["None"]
 
 
 def _losses(model, settings, hybridize):
@@ -54,10 +77,10 @@ def _losses(model, settings, hybridize):
     return run.run_json(command, env)["losses"]
 
 
-@pytest.mark.parametrize("model", ["mlp", "lenet"])
+@pytest.mark.parametrize("model", list(run.MODELS))
 def test_book_settings_train_exactly_like_mxnet_defaults(model):
     """Speed settings must not change the numbers: same losses, step by step."""
-    fast = _losses(model, run.book_environment(), "static")
+    fast = _losses(model, run.book_environment(), run.BOOK_HYBRIDIZE)
     default = _losses(model, {}, "none")
     assert fast[-1] < fast[0]  # it trains
     assert fast == pytest.approx(default, abs=1e-5)

@@ -30,8 +30,11 @@ _CORRECTION = re.compile(r"\[([^\[\]]*)\]")             # [X]: a corrected chara
 _DROP = re.compile(r"[0-9０-９「」『』《》〈〉\s]")       # footnote numbers, quotes, spaces
 # A lost character (□, ●), one spelled by its parts ({a/b}, ⿰...) or a private-use code.
 _LOST = re.compile(r"[□●{}\u2ff0-\u2fff\ue000-\uf8ff]")
-_PUNCT = re.compile(r"[，。？！；：、]")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
+#: Punctuation that ends a line of a poem; the sources also split lines at ：and 、.
+LINE_END = "，。？！；"
+_PUNCT = re.compile(f"[{LINE_END}：、]")
+#: Chinese characters: CJK unified ideographs with extensions A to G, compatibility ideographs.
+HANZI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
 
 
 class PoemError(ValueError):
@@ -52,10 +55,15 @@ class Poem(collections.namedtuple("Poem", ["id", "title", "author", "lines", "fo
         return poem_text(self.lines)
 
 
+def line_end(i, num_lines):
+    """The mark after line ``i`` (from 0) of ``num_lines``: ，after the 1st, 3rd, ... line, 。after
+    the others and after the last."""
+    return "，" if i % 2 == 0 and i < num_lines - 1 else "。"
+
+
 def poem_text(lines):
-    """Join lines with the usual punctuation: ，after odd lines, 。after even and last ones."""
-    return "".join(line + ("，" if i % 2 == 0 and i < len(lines) - 1 else "。")
-                   for i, line in enumerate(lines))
+    """Join lines with the usual punctuation (:func:`line_end`): ``"白日依山尽，黄河入海流。..."``."""
+    return "".join(line + line_end(i, len(lines)) for i, line in enumerate(lines))
 
 
 def clean_lines(paragraphs):
@@ -84,7 +92,7 @@ def clean_lines(paragraphs):
     if not lines:
         raise PoemError("empty")
     for line in lines:
-        if not _HAN.fullmatch(line):
+        if not HANZI.fullmatch(line):
             raise PoemError("odd character", line[:30])
     return lines
 

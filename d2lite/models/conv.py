@@ -1,4 +1,4 @@
-"""Convolution and pooling from scratch, their backward passes, and LeNet."""
+"""Convolution and pooling from scratch, their backward passes, LeNet and a small modern CNN."""
 from mxnet import np
 from mxnet.gluon import nn
 
@@ -127,6 +127,24 @@ def lenet(batch_norm=False):
     return net
 
 
+def fashion_cnn():
+    """The CNN chapter's Fashion-MNIST network, for 1 x 28 x 28 images and 10 classes.
+
+    Two blocks of 3x3 convolution (32, then 64 channels, padding 1, no bias),
+    ``BatchNorm``, ReLU and 2x2 max pooling (28 -> 14 -> 7), then dropout 0.3,
+    a dense layer of 256 units with ``BatchNorm`` and ReLU, dropout 0.5 and
+    the 10 output scores. Not initialized.
+    """
+    net = nn.HybridSequential()
+    for channels in (32, 64):
+        net.add(nn.Conv2D(channels, kernel_size=3, padding=1, use_bias=False),
+                nn.BatchNorm(), nn.Activation("relu"), nn.MaxPool2D(2))
+    net.add(nn.Flatten(), nn.Dropout(0.3),
+            nn.Dense(256, use_bias=False), nn.BatchNorm(),
+            nn.Activation("relu"), nn.Dropout(0.5), nn.Dense(10))
+    return net
+
+
 def train_lenet(batch_size=128, num_epochs=8, lr=3e-3, seed=0, device=None, reuse=False,
                 verbose=True):
     """Train (or, with ``reuse=True``, load if cached) the book's MNIST LeNet.
@@ -144,25 +162,23 @@ def train_lenet(batch_size=128, num_epochs=8, lr=3e-3, seed=0, device=None, reus
     from ..data import load_data_mnist_validation
     from ..device import try_gpu
     from ..training import train
-    from ..utils import cached_model_path, save_parameters, set_seed
+    from ..utils import set_seed, train_or_load
     device = device or try_gpu()
     config = dict(batch_norm=True, batch_size=batch_size, num_epochs=num_epochs, lr=lr,
                   schedule="cosine", optimizer="adam", num_validation=5000, seed=seed)
-    path = cached_model_path("lenet", config)
     set_seed(seed)
     net = lenet(batch_norm=True)
     net.initialize(init.Xavier(), ctx=device)
     net.hybridize()
-    if reuse and path.exists():
-        net.load_parameters(str(path), ctx=device)
-        return net, None
-    train_iter, valid_iter, _ = load_data_mnist_validation(batch_size)
-    schedule = lr_scheduler.CosineScheduler(
-        max_update=num_epochs * len(train_iter), base_lr=lr, final_lr=0)
-    trainer = gluon.Trainer(net.collect_params(), "adam",
-                            {"learning_rate": lr, "lr_scheduler": schedule})
-    history = train(net, train_iter, valid_iter, gluon.loss.SoftmaxCrossEntropyLoss(),
-                    num_epochs, trainer, device, animate=False, verbose=verbose,
-                    eval_name="valid")
-    save_parameters(net, path)
-    return net, history
+
+    def train_now():
+        train_iter, valid_iter, _ = load_data_mnist_validation(batch_size)
+        schedule = lr_scheduler.CosineScheduler(
+            max_update=num_epochs * len(train_iter), base_lr=lr, final_lr=0)
+        trainer = gluon.Trainer(net.collect_params(), "adam",
+                                {"learning_rate": lr, "lr_scheduler": schedule})
+        return train(net, train_iter, valid_iter, gluon.loss.SoftmaxCrossEntropyLoss(),
+                     num_epochs, trainer, device, animate=False, verbose=verbose,
+                     eval_name="valid")
+
+    return net, train_or_load(net, "lenet", config, train_now, reuse, device)
