@@ -128,16 +128,17 @@ def lenet(batch_norm=False):
 
 
 def fashion_cnn():
-    """The CNN chapter's Fashion-MNIST network, for 1 x 28 x 28 images and 10 classes.
+    """The CNN chapter's Fashion-MNIST network (1 x 28 x 28 in, 10 out).
 
-    Two blocks of 3x3 convolution (32, then 64 channels, padding 1, no bias),
-    ``BatchNorm``, ReLU and 2x2 max pooling (28 -> 14 -> 7), then dropout 0.3,
-    a dense layer of 256 units with ``BatchNorm`` and ReLU, dropout 0.5 and
-    the 10 output scores. Not initialized.
+    Two blocks of 3x3 convolution (32, then 64 channels, padding 1, no
+    bias), ``BatchNorm``, ReLU and 2x2 max pooling (28 -> 14 -> 7); then
+    dropout 0.3, 256 dense units with ``BatchNorm`` and ReLU, dropout 0.5,
+    and the 10 output scores. Not initialized.
     """
     net = nn.HybridSequential()
     for channels in (32, 64):
-        net.add(nn.Conv2D(channels, kernel_size=3, padding=1, use_bias=False),
+        net.add(nn.Conv2D(channels, kernel_size=3, padding=1,
+                          use_bias=False),
                 nn.BatchNorm(), nn.Activation("relu"), nn.MaxPool2D(2))
     net.add(nn.Flatten(), nn.Dropout(0.3),
             nn.Dense(256, use_bias=False), nn.BatchNorm(),
@@ -145,17 +146,16 @@ def fashion_cnn():
     return net
 
 
-def train_lenet(batch_size=128, num_epochs=8, lr=3e-3, seed=0, device=None, reuse=False,
-                verbose=True):
-    """Train (or, with ``reuse=True``, load if cached) the book's MNIST LeNet.
+def train_lenet(batch_size=128, num_epochs=8, lr=3e-3, seed=0,
+                device=None, reuse=False, verbose=True):
+    """Train (or, with ``reuse=True``, load if cached) the book's LeNet.
 
     LeNet with batch norm, Xavier init, hybridized, trained by
     :func:`~d2lite.train` with Adam and a cosine schedule from ``lr`` to 0
     on the 55,000 training images of ``load_data_mnist_validation`` and
-    validated on the other 5,000. The parameters are saved in the cache
-    under a name derived from this set-up, so that another notebook can
-    load the same model. Returns ``(net, history)``; ``history`` is None
-    when the model was loaded.
+    validated on the other 5,000. :func:`~d2lite.train_or_load` keeps the
+    parameters in the cache, so another notebook can load the same model.
+    Returns ``(net, history)``; ``history`` is None when it was loaded.
     """
     from mxnet import gluon, init, lr_scheduler
 
@@ -164,8 +164,9 @@ def train_lenet(batch_size=128, num_epochs=8, lr=3e-3, seed=0, device=None, reus
     from ..training import train
     from ..utils import set_seed, train_or_load
     device = device or try_gpu()
-    config = dict(batch_norm=True, batch_size=batch_size, num_epochs=num_epochs, lr=lr,
-                  schedule="cosine", optimizer="adam", num_validation=5000, seed=seed)
+    config = dict(batch_norm=True, batch_size=batch_size,
+                  num_epochs=num_epochs, lr=lr, schedule="cosine",
+                  optimizer="adam", num_validation=5000, seed=seed)
     set_seed(seed)
     net = lenet(batch_norm=True)
     net.initialize(init.Xavier(), ctx=device)
@@ -174,11 +175,14 @@ def train_lenet(batch_size=128, num_epochs=8, lr=3e-3, seed=0, device=None, reus
     def train_now():
         train_iter, valid_iter, _ = load_data_mnist_validation(batch_size)
         schedule = lr_scheduler.CosineScheduler(
-            max_update=num_epochs * len(train_iter), base_lr=lr, final_lr=0)
+            num_epochs * len(train_iter), base_lr=lr, final_lr=0)
         trainer = gluon.Trainer(net.collect_params(), "adam",
-                                {"learning_rate": lr, "lr_scheduler": schedule})
-        return train(net, train_iter, valid_iter, gluon.loss.SoftmaxCrossEntropyLoss(),
-                     num_epochs, trainer, device, animate=False, verbose=verbose,
+                                {"learning_rate": lr,
+                                 "lr_scheduler": schedule})
+        loss = gluon.loss.SoftmaxCrossEntropyLoss()
+        return train(net, train_iter, valid_iter, loss, num_epochs,
+                     trainer, device, animate=False, verbose=verbose,
                      eval_name="valid")
 
-    return net, train_or_load(net, "lenet", config, train_now, reuse, device)
+    history = train_or_load(net, "lenet", config, train_now, reuse, device)
+    return net, history
