@@ -48,10 +48,12 @@ def masked_loss(scores, Y, mask):
 
 
 def grad_clipping(net, theta):
-    """Rescale all gradients together so that their global norm is at most ``theta``.
+    """Rescale all gradients together so that their global norm is at most
+    ``theta``.
 
     Returns the norm before clipping, a Python float (it waits for the
-    backward pass). ``net`` is a Gluon model or a scratch model with ``params``.
+    backward pass). ``net`` is a Gluon model or a scratch model with
+    ``params``.
     """
     grads = _grads(net)
     norm = math.sqrt(sum(float((g ** 2).sum()) for g in grads))

@@ -143,7 +143,8 @@ class KneserNey(NGramLM):
             if entry is None:
                 continue  # unseen history: keep the lower order's estimate
             counts, total, types = entry
-            p = (max(counts[token] - self.d, 0) + self.d * types * p) / total
+            p = (max(counts[token] - self.d, 0)
+                 + self.d * types * p) / total
         return p
 
 

@@ -199,7 +199,8 @@ class PoemForm:
         return self.num_lines * (self.chars_per_line + 1) + 1
 
     def allowed(self, step, generated):
-        """Bool mask (batch, vocab) of the tokens allowed at ``step`` (0-based).
+        """Bool mask (batch, vocab) of the tokens allowed at ``step``
+        (0-based).
 
         ``generated`` (batch, step) holds the indices drawn so far.
         """
@@ -218,8 +219,10 @@ class PoemForm:
             return mask
         mask[:] = self.hanzi
         if self.rhyme and line == 1 and pos == self.chars_per_line - 1:
-            mask[:] = self.classes >= 0  # line 2 ends in a character with a rhyme class
-        elif self.rhyme and line % 2 == 1 and pos == self.chars_per_line - 1:
+            # line 2 ends in a character with a rhyme class
+            mask[:] = self.classes >= 0
+        elif (self.rhyme and line % 2 == 1
+              and pos == self.chars_per_line - 1):
             # line 2's last character: step (chars + 1) + chars - 1
             target = self.classes[generated[:, 2 * self.chars_per_line]]
             mask[:] = self.classes[None, :] == target[:, None]

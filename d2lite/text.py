@@ -89,11 +89,13 @@ def form_marker(lines):
 
 
 def tokenize_poem(lines, marker=True):
-    """A poem's lines -> tokens: the form marker, characters with ，/。, ``<eos>``.
+    """A poem's lines -> tokens: the form marker, characters with ，/。,
+    ``<eos>``.
 
     ``lines`` is a sequence of strings of 5 or 7 characters each, or a
-    :class:`~d2lite.data.poetry.Poem`; with ``marker=False`` the sequence starts
-    without a form marker (for comparison: a model that is not told the form).
+    :class:`~d2lite.data.poetry.Poem`; with ``marker=False`` the sequence
+    starts without a form marker (for comparison: a model that is not told
+    the form).
     """
     lines = getattr(lines, "lines", lines)
     tokens = [form_marker(lines)] if marker else []
@@ -122,14 +124,16 @@ def split_poems(poems, fractions=(0.8, 0.1, 0.1), seed=0):
 
 
 def pad_poems(sequences, pad):
-    """Index sequences -> ``(X, Y, mask)`` NumPy arrays of shape (batch, longest - 1).
+    """Index sequences -> ``(X, Y, mask)`` NumPy arrays of shape
+    (batch, longest - 1).
 
     ``X`` is each sequence without its last token, ``Y`` the same shifted by
     one (the token to predict at each step), both padded with ``pad``;
     ``mask`` is 1.0 where ``Y`` holds a real token and 0.0 on padding.
     """
     if not sequences or min(len(s) for s in sequences) < 2:
-        raise ValueError("pad_poems needs at least one sequence, each of 2 tokens or more")
+        raise ValueError("pad_poems needs at least one sequence, "
+                         "each of 2 tokens or more")
     steps = max(len(s) for s in sequences) - 1
     X = onp.full((len(sequences), steps), pad, dtype=onp.int32)
     Y = onp.full((len(sequences), steps), pad, dtype=onp.int32)

@@ -13,9 +13,11 @@ class NaNLossError(FloatingPointError):
 
 
 def accuracy(y_hat, y):
-    """Number of correct predictions: ``y_hat`` holds scores ``(n, classes)`` or labels.
+    """Number of correct predictions: ``y_hat`` holds scores
+    ``(n, classes)`` or labels.
 
-    ``y`` holds the ``n`` labels, shape ``(n,)``; any other shape is a ValueError.
+    ``y`` holds the ``n`` labels, shape ``(n,)``; any other shape is a
+    ValueError.
     """
     return float(_correct(y_hat, y))
 
@@ -33,7 +35,8 @@ def _correct(y_hat, y):
 
 
 def evaluate_accuracy(net, data_iter, device=None):
-    """Fraction of the examples in ``data_iter`` that ``net`` classifies correctly.
+    """Fraction of the examples in ``data_iter`` that ``net`` classifies
+    correctly.
 
     A ValueError if ``data_iter`` yields no examples.
     """
@@ -43,21 +46,26 @@ def evaluate_accuracy(net, data_iter, device=None):
         X, y = X.as_in_ctx(device), y.as_in_ctx(device)
         metric.add(accuracy(net(X), y), y.size)
     if metric[1] == 0:
-        raise ValueError("evaluate_accuracy got no examples: data_iter is empty")
+        raise ValueError(
+            "evaluate_accuracy got no examples: data_iter is empty")
     return metric[0] / metric[1]
 
 
 def check_finite(loss_value, epoch, step):
-    """Raise :class:`NaNLossError` naming the epoch and step if the loss is not finite."""
+    """Raise :class:`NaNLossError` naming the epoch and step if the loss is
+    not finite."""
     if not math.isfinite(loss_value):
         raise NaNLossError(
-            f"the training loss became {loss_value} at epoch {epoch}, step {step}. "
-            "Usual causes: a learning rate that is too large, or inputs on a large scale "
-            "(scale them, e.g. pixels / 255).")
+            f"the training loss became {loss_value} at epoch {epoch}, "
+            f"step {step}. "
+            "Usual causes: a learning rate that is too large, or inputs on "
+            "a large scale (scale them, e.g. pixels / 255).")
 
 
-def train_epoch(net, train_iter, loss, updater, device=None, epoch=1, on_batch=None):
-    """Train ``net`` for one pass over ``train_iter``; return (mean loss, accuracy).
+def train_epoch(net, train_iter, loss, updater, device=None, epoch=1,
+                on_batch=None):
+    """Train ``net`` for one pass over ``train_iter``; return (mean loss,
+    accuracy).
 
     ``updater`` is a ``gluon.Trainer`` or a function ``updater(batch_size)``
     that updates the parameters from their gradients (e.g. a minibatch SGD
@@ -74,7 +82,8 @@ def train_epoch(net, train_iter, loss, updater, device=None, epoch=1, on_batch=N
     if isinstance(updater, gluon.Trainer):
         updater = updater.step
     metric = Accumulator(3)  # summed loss, correct predictions, examples
-    classes = None  # the network's number of outputs, known after the first batch
+    # the network's number of outputs, known after the first batch
+    classes = None
     for i, (X, y) in enumerate(train_iter):
         # Check the labels while the CPU is idle, before the forward pass:
         # checked during it, they cost several times more.
@@ -88,10 +97,12 @@ def train_epoch(net, train_iter, loss, updater, device=None, epoch=1, on_batch=N
                 _check_labels(y_host, classes)
             l = loss(y_hat, y)
         l.backward()
-        # Both sums are queued before the update; the loop waits for them once.
+        # Both sums are queued before the update; the loop waits for them
+        # once.
         loss_sum, correct = l.sum(), _correct(y_hat, y)
         loss_sum = float(loss_sum)
-        check_finite(loss_sum, epoch, i + 1)  # before the update: parameters stay finite
+        # before the update: parameters stay finite
+        check_finite(loss_sum, epoch, i + 1)
         updater(X.shape[0])
         metric.add(loss_sum, correct, y.size)
         if on_batch is not None:
@@ -122,8 +133,8 @@ def _evaluate(net, data_iter, loss, device=None):
     return metric[0] / metric[2], metric[1] / metric[2]
 
 
-def train(net, train_iter, test_iter, loss, num_epochs, updater, device=None,
-          animate=True, verbose=True, eval_name="test"):
+def train(net, train_iter, test_iter, loss, num_epochs, updater,
+          device=None, animate=True, verbose=True, eval_name="test"):
     """Train a classifier for ``num_epochs``; return the history per epoch.
 
     Draws the train loss, train accuracy, test loss and test accuracy with
@@ -138,25 +149,30 @@ def train(net, train_iter, test_iter, loss, num_epochs, updater, device=None,
     device = device or try_gpu()
     history = {"train_loss": [], "train_acc": [], f"{eval_name}_acc": [],
                f"{eval_name}_loss": []}
-    animator = Animator(xlabel="epoch", xlim=[0, num_epochs],
-                        legend=["train loss", "train acc", f"{eval_name} acc",
-                                f"{eval_name} loss"]) if animate else None
+    animator = Animator(
+        xlabel="epoch", xlim=[0, num_epochs],
+        legend=["train loss", "train acc", f"{eval_name} acc",
+                f"{eval_name} loss"]) if animate else None
     for epoch in range(1, num_epochs + 1):
-        train_loss, train_acc = train_epoch(net, train_iter, loss, updater, device, epoch=epoch)
+        train_loss, train_acc = train_epoch(net, train_iter, loss, updater,
+                                            device, epoch=epoch)
         test_loss, test_acc = _evaluate(net, test_iter, loss, device)
         values = (train_loss, train_acc, test_acc, test_loss)
         for key, value in zip(history, values):
             history[key].append(value)
-        if animator is not None:  # one redraw per epoch: drawing costs time too
+        # one redraw per epoch: drawing costs time too
+        if animator is not None:
             animator.add(epoch, values)
         if verbose:
-            print(f"epoch {epoch:2d}: train loss {train_loss:.4f}, acc {train_acc:.4f}; "
+            print(f"epoch {epoch:2d}: train loss {train_loss:.4f}, "
+                  f"acc {train_acc:.4f}; "
                   f"{eval_name} loss {test_loss:.4f}, acc {test_acc:.4f}")
     return history
 
 
 def fit_full_batch(net, X, y, loss, updater, num_steps):
-    """Train ``net`` on all of ``(X, y)`` at every step (full-batch gradient descent).
+    """Train ``net`` on all of ``(X, y)`` at every step (full-batch gradient
+    descent).
 
     ``loss(net(X), y)`` returns one loss per example; ``updater`` is a
     ``gluon.Trainer`` or a function ``updater(batch_size)``, as in
@@ -175,11 +191,12 @@ def fit_full_batch(net, X, y, loss, updater, num_steps):
         l.backward()
         updater(X.shape[0])
         losses.append(l.mean())
-    history = np.stack(losses).asnumpy() if losses else np.zeros(0).asnumpy()
+    history = (np.stack(losses).asnumpy() if losses
+               else np.zeros(0).asnumpy())
     for step, value in enumerate(history.tolist(), start=1):
         if not math.isfinite(value):
             raise NaNLossError(
-                f"the training loss became {value} at step {step} of {num_steps}. "
-                "Usual causes: a learning rate that is too large, or inputs on a "
-                "large scale.")
+                f"the training loss became {value} at step {step} of "
+                f"{num_steps}. Usual causes: a learning rate that is too "
+                "large, or inputs on a large scale.")
     return history

@@ -67,7 +67,9 @@ def poem_text(lines):
 
 
 def clean_lines(paragraphs):
-    """Editorial marks out, lines split: ``["白日依山盡，黃河入海流。"]`` -> ``["白日依山盡", "黃河入海流"]``.
+    """Editorial marks out, lines split.
+
+    ``["白日依山盡，黃河入海流。"]`` -> ``["白日依山盡", "黃河入海流"]``.
 
     Removes notes in ``（…）`` and ``〖…〗`` (variant readings such as
     ``（一作「…」）``, footnotes), keeps the character in a correction ``[X]``,
@@ -84,7 +86,8 @@ def clean_lines(paragraphs):
             break
     text = _CORRECTION.sub(r"\1", text)
     if re.search(r"[（）〖〗\[\]]", text):
-        raise PoemError("malformed", f"unbalanced brackets in {text[:30]!r}")
+        raise PoemError("malformed",
+                        f"unbalanced brackets in {text[:30]!r}")
     text = _DROP.sub("", text)
     if _LOST.search(text):
         raise PoemError("lost character", text[:30])

@@ -24,20 +24,23 @@ def conv_output_shape(size, kernel, padding=0, stride=1):
 
 
 def corr2d(X, K, padding=0, stride=1):
-    """2-D cross-correlation of ``X`` (``(..., h, w)``) with the kernel ``K`` (``(kh, kw)``).
+    """2-D cross-correlation of ``X`` (``(..., h, w)``) with the kernel
+    ``K`` (``(kh, kw)``).
 
-    ``Y[..., i, j] = sum_{a, b} K[a, b] X[..., s i + a, s j + b]`` after ``padding``
-    zeros around ``X``. One vectorized step per kernel entry, so autograd
-    differentiates it.
+    ``Y[..., i, j] = sum_{a, b} K[a, b] X[..., s i + a, s j + b]`` after
+    ``padding`` zeros around ``X``. One vectorized step per kernel entry, so
+    autograd differentiates it.
     """
-    (kh, kw), (ph, pw), (sh, sw) = K.shape, _pair(padding, "padding"), _pair(stride, "stride")
+    (kh, kw), (ph, pw), (sh, sw) = (K.shape, _pair(padding, "padding"),
+                                    _pair(stride, "stride"))
     if ph or pw:
         X = np.pad(X, ((0, 0),) * (X.ndim - 2) + ((ph, ph), (pw, pw)))
     oh, ow = conv_output_shape(X.shape[-2:], (kh, kw), 0, (sh, sw))
     Y = 0
     for a in range(kh):
         for b in range(kw):
-            Y = Y + K[a, b] * X[..., a:a + sh * (oh - 1) + 1:sh, b:b + sw * (ow - 1) + 1:sw]
+            Y = Y + K[a, b] * X[..., a:a + sh * (oh - 1) + 1:sh,
+                                b:b + sw * (ow - 1) + 1:sw]
     return Y
 
 
@@ -47,67 +50,83 @@ def corr2d_multi_in(X, K):
 
 
 def corr2d_multi_in_out(X, K):
-    """One output channel per kernel: ``K`` is ``(c_out, c_in, kh, kw)``; returns ``(c_out, ...)``."""
+    """One output channel per kernel: ``K`` is ``(c_out, c_in, kh, kw)``.
+
+    Returns ``(c_out, ...)``.
+    """
     return np.stack([corr2d_multi_in(X, k) for k in K])
 
 
 def pool2d(X, pool_size, stride=None, mode="max"):
-    """Max or average (``mode="avg"``) pooling over the last two axes of ``X``.
+    """Max or average (``mode="avg"``) pooling over the last two axes of
+    ``X``.
 
-    Windows of ``pool_size`` moved by ``stride`` (default: ``pool_size``, as in Gluon).
+    Windows of ``pool_size`` moved by ``stride`` (default: ``pool_size``, as
+    in Gluon).
     """
     (ph, pw) = _pair(pool_size, "pool_size")
     (sh, sw) = _pair(stride if stride is not None else pool_size, "stride")
     if mode not in ("max", "avg"):
         raise ValueError(f"mode must be 'max' or 'avg', got {mode!r}")
     oh, ow = conv_output_shape(X.shape[-2:], (ph, pw), 0, (sh, sw))
-    windows = [X[..., a:a + sh * (oh - 1) + 1:sh, b:b + sw * (ow - 1) + 1:sw]
+    windows = [X[..., a:a + sh * (oh - 1) + 1:sh,
+                 b:b + sw * (ow - 1) + 1:sw]
                for a in range(ph) for b in range(pw)]
     stacked = np.stack(windows)
     return stacked.max(axis=0) if mode == "max" else stacked.mean(axis=0)
 
 
 def corr2d_backward(X, K, dY):
-    """Gradients ``(dX, dK)`` of ``J`` for ``Y = corr2d(X, K)``, given ``dY`` = dJ/dY.
+    """Gradients ``(dX, dK)`` of ``J`` for ``Y = corr2d(X, K)``, given
+    ``dY`` = dJ/dY.
 
-    ``dK[a, b] = sum_ij dY[i, j] X[i + a, j + b]``: the input correlated with ``dY``.
-    ``dX`` is ``dY`` padded with ``kh - 1``, ``kw - 1`` zeros and correlated
-    with the kernel flipped both ways (a "full" convolution).
+    ``dK[a, b] = sum_ij dY[i, j] X[i + a, j + b]``: the input correlated
+    with ``dY``. ``dX`` is ``dY`` padded with ``kh - 1``, ``kw - 1`` zeros
+    and correlated with the kernel flipped both ways (a "full"
+    convolution).
     """
     kh, kw = K.shape
     oh, ow = dY.shape
-    dK = np.stack([np.stack([(dY * X[a:a + oh, b:b + ow]).sum() for b in range(kw)])
+    dK = np.stack([np.stack([(dY * X[a:a + oh, b:b + ow]).sum()
+                             for b in range(kw)])
                    for a in range(kh)])
-    dX = corr2d(np.pad(dY, ((kh - 1, kh - 1), (kw - 1, kw - 1))), K[::-1, ::-1])
+    dX = corr2d(np.pad(dY, ((kh - 1, kh - 1), (kw - 1, kw - 1))),
+                K[::-1, ::-1])
     return dX, dK
 
 
 def max_pool2d_backward(X, dY, pool_size):
-    """Gradient dJ/dX of max pooling ``pool2d(X, pool_size)`` (stride = window), given dJ/dY.
+    """Gradient dJ/dX of max pooling ``pool2d(X, pool_size)`` (stride =
+    window), given dJ/dY.
 
-    Each window passes its gradient to the position of its maximum (the first
-    one on a tie); the other entries, and rows or columns that no window
-    covers, get 0. ``X`` is ``(..., h, w)``.
+    Each window passes its gradient to the position of its maximum (the
+    first one on a tie); the other entries, and rows or columns that no
+    window covers, get 0. ``X`` is ``(..., h, w)``.
     """
     p, q = _pair(pool_size, "pool_size")
     oh, ow = dY.shape[-2:]
     lead, n = X.shape[:-2], X.ndim - 2  # n leading axes
     # (..., oh, ow, p * q): one row per window
     windows = X[..., :oh * p, :ow * q].reshape(lead + (oh, p, ow, q))
-    windows = np.moveaxis(windows, n + 1, n + 2).reshape(lead + (oh, ow, p * q))
+    windows = np.moveaxis(windows, n + 1, n + 2).reshape(
+        lead + (oh, ow, p * q))
     is_max = windows == windows.max(axis=n + 2, keepdims=True)
     first = is_max * (np.cumsum(is_max, axis=n + 2) == 1)
     dW = first * np.expand_dims(dY, n + 2)
-    dX = np.moveaxis(dW.reshape(lead + (oh, ow, p, q)), n + 2, n + 1).reshape(lead + (oh * p, ow * q))
+    dX = np.moveaxis(dW.reshape(lead + (oh, ow, p, q)),
+                     n + 2, n + 1).reshape(lead + (oh * p, ow * q))
     h, w = X.shape[-2:]
-    return np.pad(dX, ((0, 0),) * len(lead) + ((0, h - oh * p), (0, w - ow * q)))
+    return np.pad(dX, ((0, 0),) * len(lead)
+                  + ((0, h - oh * p), (0, w - ow * q)))
 
 
 def lenet(batch_norm=False):
-    """LeNet-5 with ReLU and max pooling, for 1 x 28 x 28 images and 10 classes.
+    """LeNet-5 with ReLU and max pooling, for 1 x 28 x 28 images and 10
+    classes.
 
-    Conv(6, 5x5, padding 2) - pool - Conv(16, 5x5) - pool - Dense 120 - Dense 84 - Dense 10.
-    ``batch_norm=True`` puts a ``BatchNorm`` before every ReLU. Not initialized.
+    Conv(6, 5x5, padding 2) - pool - Conv(16, 5x5) - pool - Dense 120 -
+    Dense 84 - Dense 10. ``batch_norm=True`` puts a ``BatchNorm`` before
+    every ReLU. Not initialized.
     """
     net = nn.HybridSequential()
 

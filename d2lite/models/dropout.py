@@ -3,14 +3,16 @@ from mxnet import np
 
 
 def dropout(X, p):
-    """Zero each entry of ``X`` with probability ``p``; scale the rest by 1/(1-p).
+    """Zero each entry of ``X`` with probability ``p``; scale the rest by
+    1/(1-p).
 
     The scaling keeps the expected value of every entry unchanged. ``p=0``
     returns ``X`` itself and ``p=1`` all zeros; ``p`` outside [0, 1] is a
     ValueError.
     """
     if not 0 <= p <= 1:
-        raise ValueError(f"dropout probability p must be in [0, 1], got {p}")
+        raise ValueError(
+            f"dropout probability p must be in [0, 1], got {p}")
     if p == 0:
         return X
     if p == 1:

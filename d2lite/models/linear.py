@@ -13,10 +13,12 @@ def squared_loss(y_hat, y):
 
 
 def sgd(params, lr, batch_size):
-    """One minibatch SGD step, in place: ``param -= lr * grad / batch_size``.
+    """One minibatch SGD step, in place:
+    ``param -= lr * grad / batch_size``.
 
     The gradients are those of the loss *summed* over the minibatch, hence
     the division by ``batch_size``.
     """
     for param in params:
-        param -= lr * param.grad / batch_size  # in place: the gradient stays attached
+        # in place: the gradient stays attached
+        param -= lr * param.grad / batch_size

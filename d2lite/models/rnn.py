@@ -29,10 +29,12 @@ def init_rnn_params(vocab_size, num_hiddens, device=None, scale=0.01):
 
 
 def rnn_forward(X, H, params):
-    """Run the RNN over ``X`` (batch, steps) of token indices from state ``H`` (batch, hidden).
+    """Run the RNN over ``X`` (batch, steps) of token indices from state
+    ``H`` (batch, hidden).
 
-    At each step ``t``: :math:`H_t = \\tanh(X_t W_{xh} + H_{t-1} W_{hh} + b_h)`
-    with ``X_t`` the one-hot rows of the tokens, and the scores are
+    At each step ``t``:
+    :math:`H_t = \\tanh(X_t W_{xh} + H_{t-1} W_{hh} + b_h)` with ``X_t``
+    the one-hot rows of the tokens, and the scores are
     :math:`O_t = H_t W_{hq} + b_q`. Returns ``(scores (batch, steps, vocab),
     H after the last step)``.
     """
@@ -69,7 +71,8 @@ class RNNScratch:
 
 
 class RNNLM(nn.HybridBlock):
-    """Embedding, a recurrent layer (``"rnn"``, ``"gru"`` or ``"lstm"``), dropout, output scores.
+    """Embedding, a recurrent layer (``"rnn"``, ``"gru"`` or ``"lstm"``),
+    dropout, output scores.
 
     ``net(X, state)`` with ``X`` of shape (batch, steps) and a state from
     :meth:`begin_state` (or a previous call) returns ``(scores (batch,
@@ -77,12 +80,13 @@ class RNNLM(nn.HybridBlock):
     two for LSTM).
     """
 
-    def __init__(self, vocab_size, embed_size=256, num_hiddens=512, cell="gru",
-                 num_layers=1, dropout=0.5, **kwargs):
+    def __init__(self, vocab_size, embed_size=256, num_hiddens=512,
+                 cell="gru", num_layers=1, dropout=0.5, **kwargs):
         super().__init__(**kwargs)
         layers = {"rnn": rnn.RNN, "gru": rnn.GRU, "lstm": rnn.LSTM}
         if cell not in layers:
-            raise ValueError(f"cell must be one of {sorted(layers)}, got {cell!r}")
+            raise ValueError(
+                f"cell must be one of {sorted(layers)}, got {cell!r}")
         self.vocab_size, self.cell = vocab_size, cell
         self.embedding = nn.Embedding(vocab_size, embed_size)
         self.rnn = layers[cell](num_hiddens, num_layers, layout="NTC",
@@ -92,7 +96,8 @@ class RNNLM(nn.HybridBlock):
 
     def begin_state(self, batch_size, device=None):
         """The zero state for a batch of ``batch_size`` sequences."""
-        return self.rnn.begin_state(batch_size=batch_size, ctx=device or try_gpu())
+        return self.rnn.begin_state(batch_size=batch_size,
+                                    ctx=device or try_gpu())
 
     def hybrid_forward(self, F, X, state):
         out, state = self.rnn(self.dropout(self.embedding(X)), state)
