@@ -32,8 +32,7 @@ def book_environment():
     """The settings ``import d2lite`` applies, read from a fresh process."""
     code = ("import json, os, d2lite; "
             f"print(json.dumps({{k: os.environ.get(k) for k in {MXNET_KEYS!r}}}))")
-    env = {k: v for k, v in os.environ.items() if k not in MXNET_KEYS}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+    out = subprocess.run([sys.executable, "-c", code], env=mxnet_env({}), capture_output=True,
                          text=True, check=True).stdout
     return {k: v for k, v in json.loads(out.splitlines()[-1]).items() if v is not None}
 
@@ -77,12 +76,17 @@ def run_json(command, env):
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def mxnet_rate(model, settings, hybridize, timing):
+def mxnet_env(settings):
+    """This process's environment with MXNet's load-time settings replaced by ``settings``."""
     env = {k: v for k, v in os.environ.items() if k not in MXNET_KEYS}
     env.update(settings)
+    return env
+
+
+def mxnet_rate(model, settings, hybridize, timing):
     command = [sys.executable, str(HERE / "mxnet_step.py"), "--model", model,
                "--hybridize", hybridize, *timing]
-    return run_json(command, env)["items_per_s"]
+    return run_json(command, mxnet_env(settings))["items_per_s"]
 
 
 def torch_rate(python, model, threads, timing):
@@ -143,9 +147,10 @@ def main(argv=None):
     book_env = book_environment()
     results = {"threads": args.threads, "book_environment": book_env, "models": {}}
 
-    def measure(model, settings, hybridize=BOOK_HYBRIDIZE, torch=True):
-        entry = {"mxnet": mxnet_rate(model, settings, hybridize, timing)}
-        if torch and args.torch_python:
+    def measure(model, settings):
+        """MXNet under ``settings`` and the book's hybridize(), and PyTorch when given."""
+        entry = {"mxnet": mxnet_rate(model, settings, BOOK_HYBRIDIZE, timing)}
+        if args.torch_python:
             entry["pytorch"] = torch_rate(args.torch_python, model, args.threads, timing)
             entry["ratio"] = entry["mxnet"] / entry["pytorch"]
         print(f"  measured {model}", file=sys.stderr, flush=True)
@@ -204,17 +209,17 @@ def main(argv=None):
 
     if not args.no_breakdown:
         parts, part_rows, op_lines = {}, [], []
-        env = {**book_env, "MXNET_EXEC_BULK_EXEC_TRAIN": "0"}
         for model in [m for m in args.models if m in ("mlp", "lenet")]:
             mx_ms = run_json([sys.executable, str(HERE / "mxnet_step.py"), "--model", model,
-                              "--phases", *timing], {**os.environ, **book_env})
+                              "--phases", *timing], mxnet_env(book_env))
             parts[model] = {"mxnet": mx_ms}
             if args.torch_python:
                 parts[model]["pytorch"] = run_json(
                     [args.torch_python, str(HERE / "torch_step.py"), "--model", model,
                      "--threads", str(args.threads), "--phases", *timing], dict(os.environ))
             ops = run_json([sys.executable, str(HERE / "mxnet_step.py"), "--model", model,
-                            "--operators"], {**os.environ, **env})
+                            "--operators"],
+                           {**mxnet_env(book_env), "MXNET_EXEC_BULK_EXEC_TRAIN": "0"})
             parts[model]["mxnet_operators"] = ops
             for phase in ("forward", "backward", "update", "step"):
                 part_rows.append([f"{model} {phase}", f"{mx_ms[phase]:.2f}",

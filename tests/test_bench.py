@@ -63,18 +63,15 @@ def test_runner_measures_under_the_settings_it_is_given():
     """mxnet_step imports d2lite, which must not fill in the settings under test."""
     code = ("import os, sys; sys.path.insert(0, 'benchmarks'); import mxnet_step; "
             "mxnet_step.import_d2lite(); print(os.environ.get('OMP_NUM_THREADS'))")
-    env = {k: v for k, v in os.environ.items() if k not in run.MXNET_KEYS}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+    out = subprocess.run([sys.executable, "-c", code], env=run.mxnet_env({}), capture_output=True,
                          text=True, check=True, cwd=ROOT).stdout
     assert out.split() == ["None"]
 
 
 def _losses(model, settings, hybridize):
-    env = {k: v for k, v in os.environ.items() if k not in run.MXNET_KEYS}
-    env.update(settings)
     command = [sys.executable, str(ROOT / "benchmarks" / "mxnet_step.py"), "--model", model,
                "--hybridize", hybridize, "--losses", "5"]
-    return run.run_json(command, env)["losses"]
+    return run.run_json(command, run.mxnet_env(settings))["losses"]
 
 
 @pytest.mark.parametrize("model", list(run.MODELS))
