@@ -18,8 +18,8 @@ _npx.set_np()
 
 from .device import cpu, num_gpus, try_all_gpus, try_gpu  # noqa: E402
 from .utils import (  # noqa: E402
-    Accumulator, Timer, cached_model_path, num_params, save_parameters, set_seed,
-    train_or_load,
+    Accumulator, Timer, cached_model_path, glue, num_params, save_parameters, seed_offset,
+    set_seed, train_or_load,
 )
 from .plot import (  # noqa: E402
     Animator, draw_network, plot, plot_decision_boundary, plot_history, set_figsize,

@@ -10,11 +10,46 @@ import mxnet as mx
 import numpy as onp
 
 
+def seed_offset():
+    """The shift ``$D2LITE_SEED_OFFSET`` adds to every seed (0 when unset).
+
+    ``make portability`` runs the whole book with offsets 1 and 2, to check
+    that every claim holds for other seeds, not only for the ones printed.
+    """
+    value = os.environ.get("D2LITE_SEED_OFFSET", "0")
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"D2LITE_SEED_OFFSET must be a whole number, got {value!r}") from None
+
+
 def set_seed(seed):
-    """Seed Python's ``random``, NumPy and MXNet (all devices) so runs repeat."""
+    """Seed Python's ``random``, NumPy and MXNet (all devices) so runs repeat.
+
+    The seeds used are ``seed + seed_offset()``: the same ``seed`` unless
+    ``$D2LITE_SEED_OFFSET`` is set.
+    """
+    seed = seed + seed_offset()
     random.seed(seed)
     onp.random.seed(seed)
     mx.random.seed(seed)
+
+
+def glue(name, value):
+    """Store ``value`` under ``name`` for the book's prose to show.
+
+    A page writes ``{glue:text}`name:.2f``` in its text, and the built book
+    shows the number this run computed: the sentence always matches the
+    output above it, on any machine. Scalars (MXNet or NumPy, 0-d arrays
+    included) are stored as Python numbers, so a format like ``.1%`` or
+    ``,.0f`` applies. Nothing is displayed in the notebook.
+    """
+    from myst_nb import glue as myst_glue
+    if hasattr(value, "item") and getattr(value, "size", 1) == 1:
+        value = value.item()  # mxnet.np / numpy scalar or 0-d array
+    if isinstance(value, onp.generic):
+        value = value.item()
+    myst_glue(name, value, display=False)
 
 
 def num_params(net):
@@ -30,6 +65,8 @@ def cached_model_path(name, config):
     (learning rate, epochs, seed, ...) names another file.
     """
     from .data.hub import cache_dir
+    if seed_offset():
+        config = {**config, "seed_offset": seed_offset()}
     key = json.dumps(config, sort_keys=True)
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     return cache_dir() / "models" / f"{name}-{digest}.params"

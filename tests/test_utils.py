@@ -146,3 +146,35 @@ def test_save_parameters_round_trips_and_leaves_no_temporary(tmp_path):
     other = nn.Dense(2, in_units=3)
     other.load_parameters(str(path))
     onp.testing.assert_array_equal(other.weight.data().asnumpy(), net.weight.data().asnumpy())
+
+
+def test_glue_stores_plain_numbers_and_displays_nothing(monkeypatch):
+    import myst_nb
+
+    calls = []
+    monkeypatch.setattr(myst_nb, "glue", lambda *args, **kwargs: calls.append((args, kwargs)))
+    d2lite.glue("acc", np.array(0.9876))
+    d2lite.glue("count", onp.int64(12))
+    d2lite.glue("name", "LeNet")
+    (name, value), kwargs = calls[0]
+    assert name == "acc" and type(value) is float and abs(value - 0.9876) < 1e-6
+    assert kwargs == {"display": False}
+    assert calls[1][0] == ("count", 12) and type(calls[1][0][1]) is int
+    assert calls[2][0] == ("name", "LeNet")
+    # A format such as .2% works on what is stored (myst-nb formats its repr).
+    assert format(float(repr(value)), ".2%") == "98.76%"
+
+
+def test_seed_offset_shifts_every_seed_and_the_model_cache(monkeypatch):
+    monkeypatch.delenv("D2LITE_SEED_OFFSET", raising=False)
+    d2lite.set_seed(3)
+    plain = onp.random.rand()
+    path = d2lite.cached_model_path("m", {"seed": 0})
+    monkeypatch.setenv("D2LITE_SEED_OFFSET", "2")
+    assert d2lite.seed_offset() == 2
+    d2lite.set_seed(1)  # 1 + 2
+    assert onp.random.rand() == plain
+    assert d2lite.cached_model_path("m", {"seed": 0}) != path  # never a model of another seed
+    monkeypatch.setenv("D2LITE_SEED_OFFSET", "two")
+    with pytest.raises(ValueError, match="D2LITE_SEED_OFFSET"):
+        d2lite.seed_offset()
